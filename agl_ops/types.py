@@ -114,6 +114,18 @@ class AttemptedRollout(BaseModel):
     rollout: Rollout
     attempt: Attempt
 
+    @property
+    def rollout_id(self) -> str:
+        return self.rollout.rollout_id
+
+    @property
+    def attempt_id(self) -> str:
+        return self.attempt.attempt_id
+
+    @property
+    def mode(self) -> RolloutMode | None:
+        return self.rollout.mode
+
 
 class SpanKind(str, Enum):
     LLM = "llm"  # one model call, written by the proxy

@@ -1,0 +1,133 @@
+"""Runtime commands: the store server, standalone runners, and generic dev runs."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from agl_ops.cli.app import ParamsOption, SetOption, app, console, load_cli_params
+
+store_app = typer.Typer(help="Run and inspect the rollout store.", no_args_is_help=True)
+app.add_typer(store_app, name="store")
+
+TokenEnvOption = Annotated[
+    str, typer.Option("--token-env", help="Environment variable holding the bearer token (unset = no auth)")
+]
+
+
+def load_agent(spec: str) -> Any:
+    """``module:attribute`` -> a LitAgent instance (a class is instantiated)."""
+    from agl_ops.agent import LitAgent
+
+    if ":" not in spec:
+        raise typer.BadParameter(f"agent {spec!r} must look like 'package.module:attribute'")
+    module_name, attr = spec.split(":", 1)
+    try:
+        obj = getattr(importlib.import_module(module_name), attr)
+    except (ImportError, AttributeError) as exc:
+        raise typer.BadParameter(f"cannot load agent {spec!r}: {exc}") from exc
+    if isinstance(obj, type):
+        obj = obj()
+    if not isinstance(obj, LitAgent):
+        raise typer.BadParameter(f"{spec!r} is a {type(obj).__name__}, not a LitAgent (use @agl.rollout or subclass LitAgent)")
+    return obj
+
+
+def load_tasks(path: Path) -> list[Any]:
+    """Tasks from a .jsonl (one JSON per line) or .json (a list) file."""
+    if not path.exists():
+        raise typer.BadParameter(f"task file {path} does not exist")
+    text = path.read_text()
+    try:
+        if path.suffix == ".jsonl":
+            return [json.loads(line) for line in text.splitlines() if line.strip()]
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise typer.BadParameter(f"{path} is not valid JSON: {exc}") from exc
+    if not isinstance(data, list):
+        raise typer.BadParameter(f"{path} must hold a JSON list of tasks")
+    return data
+
+
+@store_app.command("serve")
+def store_serve(
+    params: ParamsOption = Path("params.yaml"),
+    overrides: SetOption = None,
+    url: Annotated[Optional[str], typer.Option(help="Backing store URL (default: store.url of params.yaml)")] = None,
+    host: Annotated[str, typer.Option(help="Interface to bind; 127.0.0.1 keeps it local")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 4747,
+    token_env: TokenEnvOption = "AGL_STORE_TOKEN",
+) -> None:
+    """Serve a store over HTTP so runners on other processes or machines can use it."""
+    import uvicorn
+
+    from agl_ops.store import open_store
+    from agl_ops.store.server import create_store_app
+
+    cfg = load_cli_params(params, overrides)
+    backing = url or cfg.store.url
+    if backing.startswith("http"):
+        raise typer.BadParameter("the backing store must be memory, sqlite or postgres, not another HTTP store")
+    store = open_store(backing, heartbeat_timeout_s=cfg.store.heartbeat_timeout_s)
+    token = os.environ.get(token_env) or None
+    console.print(f"store [bold]{backing}[/] on http://{host}:{port} (auth: {'bearer token' if token else 'none'})")
+    uvicorn.run(create_store_app(store, token=token), host=host, port=port, log_level="warning")
+
+
+@app.command("runner")
+def runner_cmd(
+    agent: Annotated[str, typer.Option(help="The agent as module:attribute")],
+    store: Annotated[str, typer.Option(help="Store URL, e.g. http://host:4747 or sqlite:///.agl/store.db")],
+    n: Annotated[int, typer.Option("--n", help="Runner processes to start")] = 1,
+    token_env: TokenEnvOption = "AGL_STORE_TOKEN",
+    heartbeat_interval_s: Annotated[float, typer.Option(help="Seconds between heartbeats")] = 5.0,
+) -> None:
+    """Run rollouts from a store until Ctrl-C (scale out: start this on more machines)."""
+    import signal
+    import threading
+
+    from agl_ops.pool import RunnerPool
+    from agl_ops.store import open_store
+
+    lit_agent = load_agent(agent)
+    token = os.environ.get(token_env) or None
+    backend = open_store(store, token=token)
+    pool = RunnerPool(lit_agent, backend, n_runners=n, backend="process", heartbeat_interval_s=heartbeat_interval_s,
+                      store_token=token)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    with pool:
+        console.print(f"{n} runner(s) on {store}; Ctrl-C to stop")
+        stop.wait()
+    console.print("runners stopped; their running attempts were re-queued")
+
+
+@app.command("dev")
+def dev_cmd(
+    agent: Annotated[str, typer.Option(help="The agent as module:attribute")],
+    data: Annotated[Path, typer.Option(help="Tasks as .jsonl or .json list")],
+    llm_endpoint: Annotated[Optional[str], typer.Option(help="OpenAI-compatible endpoint given as resources['main_llm']")] = None,
+    model: Annotated[str, typer.Option(help="Model name sent to the endpoint")] = "default",
+    limit: Annotated[int, typer.Option(help="Number of tasks to run")] = 10,
+    n_runners: Annotated[int, typer.Option(help="Runners in parallel")] = 2,
+) -> None:
+    """Dry run of any agent on a few tasks: prints rewards, span counts and errors.
+
+    Exits with status 1 if every rollout failed.
+    """
+    from agl_ops.trainer import Trainer
+    from agl_ops.types import LLM
+
+    lit_agent = load_agent(agent)
+    tasks = load_tasks(data)
+    resources = {"main_llm": LLM(endpoint=llm_endpoint, model=model, proxied=False)} if llm_endpoint else {}
+    report = Trainer(n_runners=n_runners, initial_resources=resources).dev(lit_agent, tasks, limit=limit, console=console)
+    if report.all_failed:
+        console.print("[red]every rollout failed[/red]: see the error column")
+        raise typer.Exit(1)
