@@ -27,7 +27,13 @@ Backend = Literal["thread", "process"]
 
 
 def _child_main(
-    agent: LitAgent, store_url: str, token: str | None, worker_id: str, heartbeat_interval_s: float, log_level: int
+    agent: LitAgent,
+    store_url: str,
+    token: str | None,
+    store_kwargs: dict[str, Any],
+    worker_id: str,
+    heartbeat_interval_s: float,
+    log_level: int,
 ) -> None:
     logging.basicConfig(level=log_level, format=f"[{worker_id}] %(levelname)s %(name)s: %(message)s")
     from agl_ops.store import open_store
@@ -35,11 +41,15 @@ def _child_main(
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    store = open_store(store_url, token=token)
+    store = open_store(store_url, token=token, **store_kwargs)
     try:
         Runner(agent, store, worker_id=worker_id, heartbeat_interval_s=heartbeat_interval_s, stop_event=stop).run()
     finally:
         store.close()
+    # spans are flushed and the attempt is ended; do not wait for an agent thread that
+    # overran its time limit (the interpreter would join it at exit)
+    logging.shutdown()
+    os._exit(0)
 
 
 class RunnerPool:
@@ -91,6 +101,10 @@ class RunnerPool:
     def _start_processes(self) -> None:
         url = getattr(self.store, "url", None)
         token = self.store_token
+        store_kwargs: dict[str, Any] = {}
+        if url is not None and not url.startswith("http"):
+            # children open the same database; they must judge dead attempts alike
+            store_kwargs["heartbeat_timeout_s"] = self.store.heartbeat_timeout_s  # type: ignore[attr-defined]
         if url is None:  # memory store: serve it to the children over HTTP
             from agl_ops.serving import BackgroundServer
             from agl_ops.store.server import create_store_app
@@ -103,7 +117,7 @@ class RunnerPool:
         for i in range(self.n_runners):
             proc = ctx.Process(
                 target=_child_main,
-                args=(self.agent, url, token, f"runner-{i}", self.heartbeat_interval_s, level),
+                args=(self.agent, url, token, store_kwargs, f"runner-{i}", self.heartbeat_interval_s, level),
                 name=f"agl-runner-{i}",
                 daemon=True,
             )

@@ -18,6 +18,7 @@ import os
 import socket
 import threading
 import traceback
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Mapping
 from typing import Any
 
@@ -72,9 +73,16 @@ class Runner:
 
     def run(self) -> RunnerStats:
         """Claim and run rollouts until stopped (or ``max_rollouts`` were run)."""
+        # our own executor, so an agent thread stuck past its time limit does not keep
+        # the runner from stopping (asyncio.run would wait for it)
+        loop = asyncio.new_event_loop()
+        executor = ThreadPoolExecutor(max_workers=32, thread_name_prefix="agl-agent")
+        loop.set_default_executor(executor)
         try:
-            asyncio.run(self._loop())
+            loop.run_until_complete(self._loop())
         finally:
+            executor.shutdown(wait=False, cancel_futures=True)
+            loop.close()
             self._writer.close()
             self._http.close()
         return self.stats

@@ -12,6 +12,7 @@ from agl_ops.store.base import (
     DEFAULT_HEARTBEAT_TIMEOUT_S,
     LATEST,
     Clock,
+    StoreError,
     UnknownIdError,
     attempt_is_stale,
     finish_transition,
@@ -182,6 +183,8 @@ class MemoryStore:
         self, resources: Mapping[str, Resource], resources_id: str | None = None
     ) -> ResourcesUpdate:
         with self._cond:
+            if resources_id is not None and resources_id in self._resources:
+                raise StoreError(f"resources_id {resources_id!r} already exists; resources are immutable")
             update = ResourcesUpdate(
                 resources_id=resources_id or new_id("rs"),
                 version=len(self._resources) + 1,
