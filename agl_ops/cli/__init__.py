@@ -6,7 +6,7 @@ from __future__ import annotations
 from agl_ops.cli.app import app, console
 
 # command modules register on import (keep this list sorted)
-from agl_ops.cli import runtime  # noqa: E402,F401
+from agl_ops.cli import pipeline, runtime  # noqa: E402,F401
 
 __all__ = ["app", "console", "main"]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -19,7 +20,8 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
     add_completion=False,
 )
-console = Console(stderr=False)
+# wide when not a terminal (CI logs, pipes): tables stay readable instead of squeezed
+console = Console(width=None if sys.stdout.isatty() else 160)
 
 ParamsOption = Annotated[Path, typer.Option("--params", "-p", help="params.yaml to read")]
 SetOption = Annotated[

@@ -110,8 +110,8 @@ def runner_cmd(
 
 @app.command("dev")
 def dev_cmd(
-    agent: Annotated[str, typer.Option(help="The agent as module:attribute")],
-    data: Annotated[Path, typer.Option(help="Tasks as .jsonl or .json list")],
+    agent: Annotated[str, typer.Option(help="The agent as module:attribute")] = "agl_ops.examples.arithmetic:arithmetic_agent",
+    data: Annotated[Optional[Path], typer.Option(help="Tasks as .jsonl or .json list (default: the example's tasks)")] = None,
     llm_endpoint: Annotated[Optional[str], typer.Option(help="OpenAI-compatible endpoint given as resources['main_llm']")] = None,
     model: Annotated[str, typer.Option(help="Model name sent to the endpoint")] = "default",
     limit: Annotated[int, typer.Option(help="Number of tasks to run")] = 10,
@@ -125,7 +125,12 @@ def dev_cmd(
     from agl_ops.types import LLM
 
     lit_agent = load_agent(agent)
-    tasks = load_tasks(data)
+    if data is not None:
+        tasks = load_tasks(data)
+    else:
+        tasks = getattr(importlib.import_module(agent.split(":", 1)[0]), "TASKS", None)
+        if tasks is None:
+            raise typer.BadParameter("--data is required for an agent module without a TASKS list")
     resources = {"main_llm": LLM(endpoint=llm_endpoint, model=model, proxied=False)} if llm_endpoint else {}
     report = Trainer(n_runners=n_runners, initial_resources=resources).dev(lit_agent, tasks, limit=limit, console=console)
     if report.all_failed:

@@ -1,0 +1,3 @@
+from agl_ops.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""Small built-in agents for dry runs and docs."""
