@@ -31,10 +31,23 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
-STORE_KINDS = ["memory", "sqlite", "http-memory", "http-sqlite"]
+STORE_KINDS = ["memory", "sqlite", "postgres", "http-memory", "http-sqlite"]
 
 
-def make_store(kind: str, tmp_path: Path, clock: FakeClock | None = None, **kwargs):  # -> (store, cleanup)
+@pytest.fixture(scope="session")
+def pg_cluster():
+    from tests import pg
+
+    reason = pg.available()
+    if reason:
+        pytest.skip(reason)
+    cluster = pg.PgCluster()
+    yield cluster
+    cluster.stop()
+
+
+def make_store(kind: str, tmp_path: Path, clock: FakeClock | None = None, pg_url: str | None = None, **kwargs):
+    """(store, cleanup) for one of STORE_KINDS."""
     from agl_ops.store import MemoryStore
     from agl_ops.store.sql import SqliteStore
 
@@ -44,6 +57,11 @@ def make_store(kind: str, tmp_path: Path, clock: FakeClock | None = None, **kwar
         return MemoryStore(**extra), lambda: None
     if kind == "sqlite":
         store = SqliteStore(tmp_path / "store.db", **extra)
+        return store, store.close
+    if kind == "postgres":
+        from agl_ops.store.sql import SqlStore
+
+        store = SqlStore(pg_url, **extra)
         return store, store.close
     if kind.startswith("http-"):
         from agl_ops.serving import BackgroundServer
@@ -69,8 +87,9 @@ def store_kind(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def store(store_kind: str, tmp_path: Path, clock: FakeClock) -> Iterator[object]:
-    s, cleanup = make_store(store_kind, tmp_path, clock, heartbeat_timeout_s=10.0)
+def store(store_kind: str, tmp_path: Path, clock: FakeClock, request: pytest.FixtureRequest) -> Iterator[object]:
+    pg_url = request.getfixturevalue("pg_cluster").new_database() if store_kind == "postgres" else None
+    s, cleanup = make_store(store_kind, tmp_path, clock, pg_url=pg_url, heartbeat_timeout_s=10.0)
     try:
         yield s
     finally:
