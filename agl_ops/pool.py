@@ -38,6 +38,7 @@ def _child_main(
     logging.basicConfig(level=log_level, format=f"[{worker_id}] %(levelname)s %(name)s: %(message)s")
     from agl_ops.store import open_store
 
+    _die_with_parent()
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
@@ -50,6 +51,18 @@ def _child_main(
     # overran its time limit (the interpreter would join it at exit)
     logging.shutdown()
     os._exit(0)
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to SIGTERM this runner when its parent dies, even by SIGKILL, so a
+    killed trainer leaves no orphan runners (best effort; no-op elsewhere)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 class RunnerPool:
