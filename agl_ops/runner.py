@@ -95,7 +95,12 @@ class Runner:
         while not self.stop_event.is_set():
             if self.max_rollouts is not None and self.stats.total >= self.max_rollouts:
                 return
-            attempted = await asyncio.to_thread(self.store.claim_rollout, self.worker_id)
+            try:
+                attempted = await asyncio.to_thread(self.store.claim_rollout, self.worker_id)
+            except Exception as exc:  # store unreachable: keep the runner alive and retry
+                logger.warning("claiming a rollout failed (%s); retrying", exc)
+                await self._sleep(1.0)
+                continue
             if attempted is None:
                 await self._sleep(idle)
                 idle = min(idle * 2, 1.0)
@@ -133,9 +138,13 @@ class Runner:
             logger.warning("attempt %s was timed out by the store; abandoned", attempt.attempt_id)
             return
         await asyncio.to_thread(self._flush, attempted)
-        result = await asyncio.to_thread(
-            self.store.finish_attempt, attempt.attempt_id, status, reward=reward, error=error
-        )
+        try:
+            result = await asyncio.to_thread(
+                self.store.finish_attempt, attempt.attempt_id, status, reward=reward, error=error
+            )
+        except Exception as exc:  # the store will time the attempt out and retry it
+            logger.error("could not finish attempt %s (%s); it will be retried", attempt.attempt_id, exc)
+            result = None
         if result is None:
             self.stats.abandoned += 1
         elif status is AttemptStatus.SUCCEEDED:

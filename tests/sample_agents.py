@@ -67,3 +67,12 @@ def custom_span_agent(task: dict) -> float:
     with agl.get_tracer().start_as_current_span("lookup") as span:
         span.set_attribute("key", task["key"])
     return 1.0
+
+
+@agl.rollout
+def counting_agent(task: dict, rollout) -> float:
+    """Appends 'rollout_id attempt_id pid' to a shared log: duplicates would show up."""
+    with open(Path(task["dir"]) / "done.log", "a") as fh:
+        fh.write(f"{rollout.rollout_id} {rollout.attempt_id} {os.getpid()}\n")
+    time.sleep(task.get("sleep", 0))
+    return 1.0
