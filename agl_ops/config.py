@@ -19,6 +19,7 @@ __all__ = [
     "Params",
     "StoreParams",
     "RunnerParams",
+    "TrackingParams",
     "load_params",
     "apply_overrides",
     "DEFAULT_PARAMS_PATH",
@@ -48,12 +49,26 @@ class RunnerParams(Section):
     heartbeat_interval_s: float = Field(5.0, gt=0, description="How often a runner tells the store it is alive")
 
 
+class TrackingParams(Section):
+    tracking_uri: str = Field("sqlite:///.agl/mlflow.db", description="MLflow tracking (and registry) URI; the MLFLOW_TRACKING_URI environment variable overrides it")
+    artifact_root: str | None = Field(None, description="Where new experiments keep artifacts (default: mlartifacts/ beside a sqlite tracking db)")
+    experiment: str = Field("agl-ops/text2sql", min_length=1, description="MLflow experiment: one per task")
+    registered_model: str = Field("agl-ops-text2sql", min_length=1, description="Registered model name in the MLflow model registry")
+    prompt_name: str = Field("text2sql", pattern=r"^[A-Za-z0-9_.-]+$", description="Prompt registry prefix: each prompt of the set is registered as <prompt_name>-<role>")
+    promotion_metric: str = Field("test_accuracy", min_length=1, description="Metric compared by the promotion gate (from the model versions' metric tags)")
+    promotion_margin: float = Field(0.0, ge=0, description="The challenger must beat the champion by at least this much (and by more than zero)")
+    greater_is_better: bool = Field(True, description="Direction of the promotion metric")
+    max_traces: int = Field(50, ge=0, description="Evaluation rollouts logged as MLflow traces per run (0 = none)")
+    ui_port: int = Field(5000, ge=1, le=65535, description="Port of `agl-ops ui` (bound to 127.0.0.1)")
+
+
 class Params(Section):
     """The whole of params.yaml. Sections absent from the file take their defaults."""
 
     seed: int = Field(0, description="Global seed for data generation, sampling and training")
     store: StoreParams = Field(default_factory=StoreParams)
     runner: RunnerParams = Field(default_factory=RunnerParams)
+    tracking: TrackingParams = Field(default_factory=TrackingParams)
 
 
 def _format_errors(exc: ValidationError, source: str) -> str:
