@@ -1,0 +1,3 @@
+"""Tasks shipped with agl-ops: each is data + an agent + a reward, ready to optimize."""
+
+__all__: list[str] = []

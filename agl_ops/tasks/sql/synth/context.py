@@ -1,0 +1,125 @@
+"""What a question template sees: one generated database, and the template registry.
+
+A template picks tables, columns and values from the live data (so filters select
+something), returns the fields for its wordings and the gold SQL, and the generator
+checks the SQL on the database before keeping it.
+"""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from agl_ops.tasks.sql.synth.spec import CAT_KINDS, NUM_KINDS, Column, Domain, Table
+
+__all__ = ["DbContext", "Draft", "Template", "TEMPLATES", "template", "FkLink", "fmt_value", "threshold", "sql_literal"]
+
+
+@dataclass(frozen=True)
+class FkLink:
+    child: Table
+    fk: Column
+    parent: Table
+
+    @property
+    def rel(self) -> str:
+        return self.fk.phrase if self.fk.words else self.parent.singular
+
+
+@dataclass
+class Draft:
+    fields: dict[str, Any]
+    sql: str
+    tie_sql: str | None = None  # returns the ordering key of the ordered rows: must be all distinct
+    max_rows: int = 60
+
+
+@dataclass(frozen=True)
+class Template:
+    name: str
+    tier: str
+    wordings: tuple[str, ...]  # the last one is the held-out wording, seen only in test
+    fn: Callable[[random.Random, DbContext], Draft | None]
+
+
+TEMPLATES: list[Template] = []
+
+
+def template(tier: str, *wordings: str) -> Callable[[Callable[..., Draft | None]], Callable[..., Draft | None]]:
+    """Register a template function under a difficulty tier with its wordings."""
+
+    def register(fn: Callable[..., Draft | None]) -> Callable[..., Draft | None]:
+        TEMPLATES.append(Template(fn.__name__, tier, tuple(wordings), fn))
+        return fn
+
+    return register
+
+
+@dataclass
+class DbContext:
+    domain: Domain
+    conn: sqlite3.Connection
+    rows: dict[str, list[dict[str, Any]]]
+    links: list[FkLink] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.links = [
+            FkLink(t, c, self.domain.table(c.ref))
+            for t in self.domain.tables for c in t.columns if c.kind == "fk" and c.ref
+        ]
+
+    def cat_cols(self, t: Table) -> list[Column]:
+        return [c for c in t.columns if c.kind in CAT_KINDS]
+
+    def num_cols(self, t: Table) -> list[Column]:
+        return [c for c in t.columns if c.kind in NUM_KINDS]
+
+    def date_cols(self, t: Table) -> list[Column]:
+        return [c for c in t.columns if c.kind == "date"]
+
+    def tables(self, need: Callable[[Table], bool] = lambda t: True) -> list[Table]:
+        return [t for t in self.domain.tables if need(t)]
+
+    def values(self, t: Table, col: Column) -> list[Any]:
+        return [r[col.name] for r in self.rows[t.name] if r[col.name] is not None]
+
+    def n_rows(self, t: Table) -> int:
+        return len(self.rows[t.name])
+
+    def single_link(self, link: FkLink) -> bool:
+        """True when the child references the parent through one column only, so
+        "X with no Y" is unambiguous."""
+        return sum(1 for ln in self.links if ln.child == link.child and ln.parent == link.parent) == 1
+
+    def run(self, sql: str) -> list[tuple[Any, ...]]:
+        return self.conn.execute(sql).fetchall()
+
+
+def fmt_value(value: Any) -> str:
+    """A value as people write it in a question."""
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else f"{value:.2f}".rstrip("0").rstrip(".")
+    return str(value)
+
+
+def threshold(rng: random.Random, values: list[Any], col: Column) -> Any:
+    """A comparison constant that splits ``values`` (taken between the 20th and 80th
+    percentile, rounded the way a person would)."""
+    ordered = sorted(values)
+    x = ordered[int(len(ordered) * rng.uniform(0.2, 0.8))]
+    if col.kind == "money" and x >= 10_000:
+        return int(round(x, -3))
+    if col.kind == "money" and x >= 100:
+        return int(round(x, -1))
+    if isinstance(x, float):
+        return round(x, 1)
+    return x
+
+
+def sql_literal(value: Any) -> str:
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    return fmt_value(value)
