@@ -20,6 +20,9 @@ __all__ = [
     "StoreParams",
     "RunnerParams",
     "TrackingParams",
+    "TrainParams",
+    "LoraParams",
+    "VerlParams",
     "load_params",
     "apply_overrides",
     "DEFAULT_PARAMS_PATH",
@@ -62,6 +65,72 @@ class TrackingParams(Section):
     ui_port: int = Field(5000, ge=1, le=65535, description="Port of `agl-ops ui` (bound to 127.0.0.1)")
 
 
+class LoraParams(Section):
+    enabled: bool = Field(True, description="Train a LoRA adapter (peft); false = full fine-tune of every weight")
+    r: int = Field(16, ge=1, description="LoRA rank")
+    alpha: float = Field(32.0, gt=0, description="LoRA scaling numerator (scale = alpha / r)")
+    dropout: float = Field(0.0, ge=0, lt=1, description="Dropout on the LoRA input")
+    target_modules: list[str] = Field(
+        default_factory=lambda: ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
+        description="Module names that get an adapter")
+
+
+class VerlParams(Section):
+    config: dict[str, Any] = Field(default_factory=dict, description="verl config overrides in verl's own nesting (algorithm, data, actor_rollout_ref, trainer); merged over the seed config and verl's defaults")
+    proxy_port: int = Field(4748, ge=1, le=65535, description="Port of our LLM proxy in front of verl's rollout servers")
+    launch: bool = Field(True, description="Start training (false: only validate and print the command line)")
+
+
+class TrainParams(Section):
+    method: str = Field("grpo", pattern="^(grpo|verl)$", description="grpo: native, CPU-capable; verl: GPUs through verl + vLLM")
+    model_path: str = Field("models/base", description="Policy to start from: a HF model directory")
+    output_dir: str = Field("models/grpo", description="Where the trained model directory is written (server and eval load it)")
+    run_dir: str = Field(".agl/train", description="Checkpoints, adapters per version and metrics.jsonl of the run")
+    agent_match: str | None = Field("write|rewrite", description="Regex (full match) of the LLM span names to train; null = every call")
+    credit: str = Field("final", pattern="^(final|discounted|last)$", description="How the episode reward is shared among its matched calls")
+    gamma: float = Field(1.0, gt=0, le=1, description="Per-turn discount of credit=discounted")
+    max_prompt_length: int = Field(1536, ge=1, description="Prompt tokens kept per call (longer prompts keep their end)")
+    max_response_length: int = Field(256, ge=1, description="Response tokens kept per call")
+    overlong: str = Field("truncate", pattern="^(truncate|drop)$", description="Over-long calls are truncated or dropped (both are counted)")
+    batch_size: int = Field(8, ge=1, description="Tasks per step")
+    n_rollouts: int = Field(4, ge=1, description="Rollouts per task (the GRPO group size)")
+    total_steps: int | None = Field(None, ge=1, description="Update steps (default: epochs over the train split)")
+    epochs: int = Field(1, ge=1, description="Passes over the train split when total_steps is unset")
+    max_time_s: float | None = Field(None, gt=0, description="Stop after the step that crosses this wall-clock budget")
+    lr: float = Field(2e-4, gt=0, description="Peak learning rate (AdamW)")
+    lr_schedule: str = Field("constant", pattern="^(constant|linear|cosine)$", description="Decay after warm-up")
+    warmup_steps: int = Field(0, ge=0, description="Optimizer steps of linear warm-up")
+    weight_decay: float = Field(0.0, ge=0, description="AdamW weight decay")
+    max_grad_norm: float = Field(1.0, gt=0, description="Gradient clipping norm")
+    mini_batch_size: int | None = Field(None, ge=1, description="Transitions per optimizer step (null: the whole batch in one step)")
+    micro_batch_size: int = Field(4, ge=1, description="Transitions per forward/backward (gradient accumulation)")
+    ppo_epochs: int = Field(1, ge=1, description="Passes over each batch")
+    advantage: str = Field("grpo", description="Advantage estimator: grpo, dr_grpo, rloo")
+    loss: str = Field("clip", description="Policy loss: clip, vanilla")
+    loss_agg: str = Field("token-mean", description="token-mean, seq-mean-token-mean, seq-mean-token-sum")
+    clip_low: float = Field(0.2, ge=0, description="Lower clip of the importance ratio (1 - clip_low)")
+    clip_high: float = Field(0.28, ge=0, description="Upper clip (1 + clip_high)")
+    kl_coef: float = Field(0.0, ge=0, description="Weight of KL(policy || reference) in the loss (0: no reference pass)")
+    kl_estimator: str = Field("k3", description="k1, k2, k3")
+    entropy_coef: float = Field(0.0, description="Entropy bonus weight")
+    skip_uniform_groups: bool = Field(True, description="Skip groups whose rollouts all got the same reward (zero advantage)")
+    old_logprobs: str = Field("recompute", pattern="^(recompute|rollout)$", description="Importance-ratio baseline: recompute with the policy before the update, or the server's logprobs")
+    temperature: float = Field(1.0, gt=0, description="Sampling temperature of train rollouts (logits are scaled by it in the loss)")
+    val_temperature: float = Field(0.0, ge=0, description="Sampling temperature of validation rollouts")
+    dtype: str = Field("bfloat16", pattern="^(float32|bfloat16)$", description="Compute dtype of the training forward/backward (autocast; weights stay fp32)")
+    val_every: int = Field(5, ge=0, description="Validate every k steps (0: only at the start and the end)")
+    val_before_train: bool = Field(True, description="Validate the starting point")
+    val_limit: int | None = Field(None, ge=1, description="Validation tasks used during training (null: the whole val split)")
+    save_every: int = Field(5, ge=1, description="Checkpoint every k steps")
+    keep_checkpoints: int = Field(2, ge=1, description="Checkpoints kept on disk")
+    early_stop_patience: int = Field(0, ge=0, description="Stop after this many validations without improvement (0: never)")
+    early_stop_min_delta: float = Field(0.0, ge=0, description="Improvement in val accuracy that resets the patience")
+    select: str = Field("best", pattern="^(best|last)$", description="Which adapter becomes the output model: best on val, or the last")
+    merge: bool = Field(True, description="Write a merged model (else base reference + adapter)")
+    lora: LoraParams = Field(default_factory=LoraParams)
+    verl: VerlParams = Field(default_factory=VerlParams)
+
+
 class Params(Section):
     """The whole of params.yaml. Sections absent from the file take their defaults."""
 
@@ -69,6 +138,7 @@ class Params(Section):
     store: StoreParams = Field(default_factory=StoreParams)
     runner: RunnerParams = Field(default_factory=RunnerParams)
     tracking: TrackingParams = Field(default_factory=TrackingParams)
+    train: TrainParams = Field(default_factory=TrainParams)
 
 
 def _format_errors(exc: ValidationError, source: str) -> str:
