@@ -23,6 +23,10 @@ __all__ = [
     "TrainParams",
     "LoraParams",
     "VerlParams",
+    "DataParams",
+    "SynthParams",
+    "AgentParams",
+    "EvalParams",
     "load_params",
     "apply_overrides",
     "DEFAULT_PARAMS_PATH",
@@ -131,6 +135,51 @@ class TrainParams(Section):
     verl: VerlParams = Field(default_factory=VerlParams)
 
 
+class SynthParams(Section):
+    seed: int | None = Field(None, description="Seed of the synthetic data (null: the global seed)")
+    train_size: int = Field(2000, ge=0, description="Train questions")
+    val_size: int = Field(200, ge=0, description="Validation questions")
+    test_size: int = Field(200, ge=0, description="Test questions")
+    val_databases: int = Field(2, ge=1, description="Databases kept for val only (never seen in train)")
+    test_databases: int = Field(2, ge=1, description="Databases kept for test only (never seen in train or val)")
+    difficulty_mix: dict[str, float] = Field(
+        default_factory=lambda: {"easy": 0.35, "medium": 0.3, "hard": 0.2, "extra": 0.15},
+        description="Share of each tier: easy (one-table filters), medium (order/limit, aggregates), hard (GROUP BY/HAVING, joins), extra (nested, join + group)")
+    heldout_wording_share: float = Field(0.5, ge=0, le=1, description="Share of test questions phrased with wordings held out of train and val")
+
+
+class DataParams(Section):
+    path: str = Field("data/sql", description="Spider-format folder: tables.json, split files, database/<db_id>/<db_id>.sqlite")
+    splits: dict[str, str] = Field(
+        default_factory=lambda: {"train": "train.json", "val": "val.json", "test": "test.json"},
+        description="Split name -> file (.json or .parquet) in path; real Spider: train_spider.json, dev.json")
+    tables_file: str = Field("tables.json", description="Spider schema file in path (optional when database/ is present)")
+    database_dir: str = Field("database", description="Folder of the SQLite databases in path")
+    synth: SynthParams = Field(default_factory=SynthParams)
+
+
+class AgentParams(Section):
+    max_turns: int = Field(3, ge=1, description="Queries the SQL agent may write per task (1 write + rewrites)")
+    truncate_length: int = Field(1024, ge=64, description="Characters of an execution result or check feedback shown to the model")
+    schema_max_chars: int = Field(2000, ge=200, description="Length budget of the schema text in prompts (sample rows are cut first)")
+    sample_rows: int = Field(3, ge=0, description="Example rows shown per table")
+    max_tokens: int = Field(256, ge=1, description="Max new tokens per model call (unless main_llm's sampling parameters say otherwise)")
+    exec_timeout_s: float = Field(5.0, gt=0, description="Time limit of one SQL query")
+    max_rows: int = Field(10_000, ge=1, description="Rows a query may return before it is an error")
+    request_timeout_s: float = Field(120.0, gt=0, description="Time limit of one model call")
+
+
+class EvalParams(Section):
+    split: str = Field("val", description="Split to evaluate (a key of data.splits)")
+    limit: int | None = Field(None, ge=1, description="Evaluate only the first N tasks")
+    endpoint: str | None = Field(None, description="OpenAI-compatible endpoint; null: start the local model server on model_path")
+    model: str | None = Field(None, description="Model name sent to the endpoint (null: the first of its /v1/models)")
+    model_path: str = Field("models/base", description="Model the local server loads when endpoint is null")
+    temperature: float = Field(0.0, ge=0, description="Sampling temperature of evaluation (0: greedy)")
+    n_runners: int = Field(4, ge=1, description="Rollouts in flight at once (runner threads)")
+    output_dir: str = Field("runs/eval", description="Each evaluation writes <output_dir>/<split>-<timestamp>/ (metrics.json, examples.csv/.jsonl)")
+
+
 class Params(Section):
     """The whole of params.yaml. Sections absent from the file take their defaults."""
 
@@ -139,6 +188,9 @@ class Params(Section):
     runner: RunnerParams = Field(default_factory=RunnerParams)
     tracking: TrackingParams = Field(default_factory=TrackingParams)
     train: TrainParams = Field(default_factory=TrainParams)
+    data: DataParams = Field(default_factory=DataParams)
+    agent: AgentParams = Field(default_factory=AgentParams)
+    eval: EvalParams = Field(default_factory=EvalParams)
 
 
 def _format_errors(exc: ValidationError, source: str) -> str:

@@ -24,7 +24,7 @@ _EXPORTS = {
     "evaluate": "agl_ops.tasks.sql.evaluate",
     "EvalResult": "agl_ops.tasks.sql.evaluate",
     "generate_dataset": "agl_ops.tasks.sql.synth",
-    "SynthConfig": "agl_ops.tasks.sql.synth",
+    "SynthParams": "agl_ops.config",
 }
 
 __all__ = sorted(_EXPORTS)

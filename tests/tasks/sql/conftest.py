@@ -37,8 +37,8 @@ def concert_db(spider_mini: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def synth_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from agl_ops.tasks.sql.synth import SynthConfig, generate_dataset
+    from agl_ops.tasks.sql.synth import SynthParams, generate_dataset
 
     out = tmp_path_factory.mktemp("synth")
-    generate_dataset(out, SynthConfig(seed=3, train_size=120, val_size=40, test_size=40))
+    generate_dataset(out, SynthParams(seed=3, train_size=120, val_size=40, test_size=40))
     return out

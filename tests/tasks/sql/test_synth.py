@@ -14,7 +14,7 @@ import pytest
 
 from agl_ops.tasks.sql.execution import execute_sql
 from agl_ops.tasks.sql.spider import DIFFICULTIES, SpiderDataset
-from agl_ops.tasks.sql.synth import SynthConfig, generate_dataset, split_databases
+from agl_ops.tasks.sql.synth import SynthParams, generate_dataset, split_databases
 from agl_ops.tasks.sql.synth.domains import DOMAINS
 
 
@@ -32,7 +32,7 @@ def _split_digest(root: Path) -> str:
 
 
 def test_deterministic_by_seed(tmp_path: Path) -> None:
-    cfg = SynthConfig(seed=7, train_size=150, val_size=30, test_size=30)
+    cfg = SynthParams(seed=7, train_size=150, val_size=30, test_size=30)
     a, b = generate_dataset(tmp_path / "a", cfg), generate_dataset(tmp_path / "b", cfg)
     assert a.databases == b.databases and a.counts == b.counts
     assert _split_digest(tmp_path / "a") == _split_digest(tmp_path / "b")
@@ -112,6 +112,6 @@ def test_split_databases_validates() -> None:
 
 
 def test_fast(tmp_path: Path) -> None:
-    report = generate_dataset(tmp_path / "full", SynthConfig())
+    report = generate_dataset(tmp_path / "full", SynthParams())
     assert report.counts["train"] == {"easy": 700, "extra": 300, "hard": 400, "medium": 600}
     assert report.elapsed_s < 10

@@ -19,32 +19,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
+from agl_ops.config import SynthParams
 from agl_ops.tasks.sql.spider import DIFFICULTIES
 from agl_ops.tasks.sql.synth import templates_multi, templates_single  # noqa: F401  (register templates)
 from agl_ops.tasks.sql.synth.build import create_database, generate_rows, tables_json_entry, write_database
 from agl_ops.tasks.sql.synth.context import TEMPLATES, DbContext, Draft, Template
 from agl_ops.tasks.sql.synth.domains import DOMAINS
 
-__all__ = ["SynthConfig", "SynthReport", "generate_dataset", "split_databases", "GENERATOR_VERSION"]
+__all__ = ["SynthParams", "SynthReport", "generate_dataset", "split_databases", "GENERATOR_VERSION"]
 
 GENERATOR_VERSION = 1
 SPLITS = ("train", "val", "test")
 _MAX_WORDINGS_PER_QUERY = 2  # one gold query may appear with two phrasings, not more
-
-
-class SynthConfig(BaseModel):
-    """Sizes and mix of the synthetic data (the ``data.synth`` section of params.yaml)."""
-
-    seed: int = 0
-    train_size: int = Field(2000, ge=0)
-    val_size: int = Field(200, ge=0)
-    test_size: int = Field(200, ge=0)
-    val_databases: int = Field(2, ge=1)
-    test_databases: int = Field(2, ge=1)
-    difficulty_mix: dict[str, float] = Field(default_factory=lambda: {"easy": 0.35, "medium": 0.3, "hard": 0.2, "extra": 0.15})
-    heldout_wording_share: float = Field(0.5, ge=0, le=1)
 
 
 class SynthReport(BaseModel):
@@ -128,7 +116,7 @@ def _make_example(rng: random.Random, ctx: DbContext, by_tier: dict[str, list[Te
     return None
 
 
-def _split_examples(rng: random.Random, split: str, size: int, dbs: Sequence[DbContext], cfg: SynthConfig,
+def _split_examples(rng: random.Random, split: str, size: int, dbs: Sequence[DbContext], cfg: SynthParams,
                     seen: set[tuple[str, str]]) -> list[dict[str, Any]]:
     by_tier = {tier: [t for t in TEMPLATES if t.tier == tier] for tier in DIFFICULTIES}
     tiers = [tier for tier, n in _quotas(size, cfg.difficulty_mix).items() for _ in range(n)]
@@ -149,22 +137,24 @@ def _split_examples(rng: random.Random, split: str, size: int, dbs: Sequence[DbC
     return out
 
 
-def generate_dataset(out_dir: str | Path, cfg: SynthConfig | None = None) -> SynthReport:
-    """Write ``tables.json``, ``train.json``/``val.json``/``test.json`` and the databases."""
-    cfg = cfg or SynthConfig()
+def generate_dataset(out_dir: str | Path, cfg: SynthParams | None = None) -> SynthReport:
+    """Write ``tables.json``, ``train.json``/``val.json``/``test.json`` and the databases
+    (a ``seed`` of None in ``cfg`` means 0; the CLI passes the global seed)."""
+    cfg = cfg or SynthParams()
+    seed = cfg.seed if cfg.seed is not None else 0
     start = time.perf_counter()
     out = Path(out_dir)
-    assignment = split_databases(cfg.seed, cfg.val_databases, cfg.test_databases)
+    assignment = split_databases(seed, cfg.val_databases, cfg.test_databases)
     contexts: dict[str, DbContext] = {}
     for domain in DOMAINS:
-        rows = generate_rows(domain, random.Random(f"agl-synth:{cfg.seed}:{domain.db_id}:rows"))
+        rows = generate_rows(domain, random.Random(f"agl-synth:{seed}:{domain.db_id}:rows"))
         contexts[domain.db_id] = DbContext(domain, create_database(domain, rows), rows)
     sizes = {"train": cfg.train_size, "val": cfg.val_size, "test": cfg.test_size}
     counts: dict[str, dict[str, int]] = {}
     seen: set[tuple[str, str]] = set()
     out.mkdir(parents=True, exist_ok=True)
     for split in SPLITS:
-        rng = random.Random(f"agl-synth:{cfg.seed}:{split}:questions")
+        rng = random.Random(f"agl-synth:{seed}:{split}:questions")
         examples = _split_examples(rng, split, sizes[split], [contexts[d] for d in assignment[split]], cfg, seen)
         (out / f"{split}.json").write_text(json.dumps(examples, indent=1, ensure_ascii=False) + "\n")
         counts[split] = dict(sorted(Counter(e["difficulty"] for e in examples).items()))
@@ -172,8 +162,8 @@ def generate_dataset(out_dir: str | Path, cfg: SynthConfig | None = None) -> Syn
         write_database(ctx.conn, out / "database" / db_id / f"{db_id}.sqlite")
         ctx.conn.close()
     (out / "tables.json").write_text(json.dumps([tables_json_entry(d) for d in DOMAINS], indent=1) + "\n")
-    report = SynthReport(out_dir=str(out), seed=cfg.seed, databases=assignment, counts=counts,
+    report = SynthReport(out_dir=str(out), seed=seed, databases=assignment, counts=counts,
                          elapsed_s=round(time.perf_counter() - start, 3))
-    manifest = {"generator_version": GENERATOR_VERSION, "config": cfg.model_dump(), **report.model_dump(exclude={"elapsed_s", "out_dir"})}
+    manifest = {"generator_version": GENERATOR_VERSION, "config": {**cfg.model_dump(), "seed": seed}, **report.model_dump(exclude={"elapsed_s", "out_dir"})}
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     return report

@@ -1,0 +1,241 @@
+"""LitSQLAgent: write -> execute -> check -> rewrite, as a LangGraph state machine.
+
+The agent sees the question and the database (schema with sample rows, and the
+results of its own queries); it never sees the gold query, which only the reward
+reads after the episode. Each model call carries the ``x-agl-span-name`` header
+(``write``, ``check`` or ``rewrite``) so the tracing proxy names its LLM span after
+the step, and ``agent_match="write|rewrite"`` selects the query-writing calls.
+
+A failed execution needs no model to judge it: the check step then feeds the error
+back to the rewrite step directly. The final answer is the last query that ran
+without error (or the last query, if none did).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping
+from typing import Any, TypedDict
+
+from langchain_core.runnables import RunnableConfig
+from pydantic import BaseModel
+
+from agl_ops.agent import LitAgent
+from agl_ops.tasks.sql.execution import ExecLimits, execute_sql, format_result
+from agl_ops.tasks.sql.extract import extract_sql, is_correct_verdict
+from agl_ops.tasks.sql.prompts import PROMPT_FIELDS, default_prompts
+from agl_ops.tasks.sql.reward import execution_reward
+from agl_ops.tasks.sql.schema import render_schema
+from agl_ops.tracing import SPAN_NAME_HEADER, span
+from agl_ops.types import LLM, AttemptedRollout, PromptTemplate, Resource, SpanKind
+
+__all__ = ["LitSQLAgent", "SqlOutcome", "OUTCOME_SPAN", "LLM_SPAN_NAMES"]
+
+logger = logging.getLogger(__name__)
+
+OUTCOME_SPAN = "sql.outcome"
+LLM_SPAN_NAMES = ("write", "check", "rewrite")
+_OPENAI_ARGS = frozenset({"temperature", "top_p", "max_tokens", "max_completion_tokens", "stop", "seed",
+                          "presence_penalty", "frequency_penalty", "logprobs", "top_logprobs", "n"})
+_NO_SQL = "no SQL query found in the reply; answer with one query in a ```sql code block"
+
+
+class SqlOutcome(BaseModel):
+    """What happened in one episode (also recorded as the ``sql.outcome`` span)."""
+
+    task_id: str | None = None
+    db_id: str | None = None
+    difficulty: str | None = None
+    final_query: str = ""
+    exec_ok: bool = False
+    exec_error: str | None = None
+    turns: int = 0
+    llm_calls: int = 0
+    checked_correct: bool = False
+    reward: float = 0.0
+
+
+class _State(TypedDict, total=False):
+    question: str
+    schema: str
+    query: str
+    execution: str
+    exec_ok: bool
+    exec_error: str | None
+    feedback: str
+    correct: bool
+    turns: int
+    llm_calls: int
+    last_ok_query: str
+
+
+class _Episode:
+    """Per-rollout things the graph's nodes need (passed in the run config)."""
+
+    def __init__(self, agent: LitSQLAgent, llm: LLM, prompts: Mapping[str, PromptTemplate], db_path: str,
+                 base_url: str) -> None:
+        from openai import OpenAI
+
+        self.agent, self.llm, self.prompts, self.db_path = agent, llm, prompts, db_path
+        self.client = OpenAI(base_url=base_url, api_key=llm.api_key, timeout=agent.request_timeout_s, max_retries=2)
+        params = {"max_tokens": agent.max_tokens, **llm.sampling_parameters}
+        self.kwargs = {k: v for k, v in params.items() if k in _OPENAI_ARGS}
+        extra = {k: v for k, v in params.items() if k not in _OPENAI_ARGS}
+        if extra:
+            self.kwargs["extra_body"] = extra
+
+    def prompt(self, name: str, **fields: Any) -> str:
+        template = self.prompts[name]
+        try:
+            return template.format(**fields)
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(f"prompt {name!r} cannot be filled ({type(exc).__name__}: {exc}); "
+                             f"its fields must be among {sorted(PROMPT_FIELDS[name])}") from exc
+
+    def chat(self, step: str, prompt: str) -> str:
+        response = self.client.chat.completions.create(
+            model=self.llm.model, messages=[{"role": "user", "content": prompt}],
+            extra_headers={SPAN_NAME_HEADER: step}, **self.kwargs,
+        )
+        return response.choices[0].message.content or ""
+
+    def execute(self, query: str) -> dict[str, Any]:
+        if not query:
+            return {"execution": f"Error: {_NO_SQL}", "exec_ok": False, "exec_error": _NO_SQL}
+        result = execute_sql(self.db_path, query, self.agent.limits)
+        out: dict[str, Any] = {"execution": format_result(result, self.agent.truncate_length),
+                               "exec_ok": result.ok, "exec_error": result.error}
+        if result.ok:
+            out["last_ok_query"] = query
+        return out
+
+
+def _episode(config: RunnableConfig) -> _Episode:
+    return config["configurable"]["agl_sql_episode"]
+
+
+def _write_query(state: _State, config: RunnableConfig) -> dict[str, Any]:
+    ep = _episode(config)
+    reply = ep.chat("write", ep.prompt("write_prompt", schema=state["schema"], question=state["question"]))
+    return {"query": extract_sql(reply), "turns": 1, "llm_calls": state.get("llm_calls", 0) + 1}
+
+
+def _execute_query(state: _State, config: RunnableConfig) -> dict[str, Any]:
+    return _episode(config).execute(state.get("query", ""))
+
+
+def _check_query(state: _State, config: RunnableConfig) -> dict[str, Any]:
+    ep = _episode(config)
+    if not state.get("exec_ok"):
+        return {"correct": False, "feedback": f"The query failed with this error: {state.get('exec_error')}"}
+    reply = ep.chat("check", ep.prompt("check_prompt", schema=state["schema"], question=state["question"],
+                                       query=state["query"], execution=state["execution"]))
+    return {"correct": is_correct_verdict(reply), "feedback": reply.strip()[: ep.agent.truncate_length],
+            "llm_calls": state.get("llm_calls", 0) + 1}
+
+
+def _rewrite_query(state: _State, config: RunnableConfig) -> dict[str, Any]:
+    ep = _episode(config)
+    reply = ep.chat("rewrite", ep.prompt(
+        "rewrite_prompt", schema=state["schema"], question=state["question"], query=state.get("query") or "(none)",
+        execution=state["execution"], feedback=state.get("feedback", "")))
+    return {"query": extract_sql(reply), "turns": state.get("turns", 1) + 1, "llm_calls": state.get("llm_calls", 0) + 1}
+
+
+class LitSQLAgent(LitAgent):
+    """The text-to-SQL agent. Resources: ``main_llm`` (an :class:`~agl_ops.types.LLM`),
+    optional ``write_prompt`` / ``check_prompt`` / ``rewrite_prompt`` (defaults are the
+    shipped prompts). Task: a dict with ``question``, ``db_path`` and ``query`` (gold,
+    for the reward only), optionally ``id``, ``db_id``, ``difficulty``."""
+
+    def __init__(
+        self, max_turns: int = 3, truncate_length: int = 1024, *, schema_max_chars: int = 2000, sample_rows: int = 3,
+        max_tokens: int = 256, limits: ExecLimits | None = None, request_timeout_s: float = 120.0,
+    ) -> None:
+        if max_turns < 1:
+            raise ValueError("max_turns must be >= 1")
+        self.max_turns = max_turns
+        self.truncate_length = truncate_length
+        self.schema_max_chars = schema_max_chars
+        self.sample_rows = sample_rows
+        self.max_tokens = max_tokens
+        self.limits = limits or ExecLimits()
+        self.request_timeout_s = request_timeout_s
+        self._graph: Any = None
+        self._lock = threading.Lock()
+
+    # pickling (runners may be spawned processes): the compiled graph is rebuilt lazily
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["_graph"] = None
+        state.pop("_lock", None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
+    @property
+    def graph(self) -> Any:
+        with self._lock:
+            if self._graph is None:
+                self._graph = self._build_graph()
+            return self._graph
+
+    def _build_graph(self) -> Any:
+        from langgraph.graph import END, START, StateGraph
+
+        builder = StateGraph(_State)
+        builder.add_node("write_query", _write_query)
+        builder.add_node("execute_query", _execute_query)
+        builder.add_node("check_query", _check_query)
+        builder.add_node("rewrite_query", _rewrite_query)
+        builder.add_edge(START, "write_query")
+        builder.add_edge("write_query", "execute_query")
+        builder.add_edge("execute_query", "check_query")
+        builder.add_conditional_edges("check_query", self._after_check, {"end": END, "rewrite": "rewrite_query"})
+        builder.add_edge("rewrite_query", "execute_query")
+        return builder.compile()
+
+    def _after_check(self, state: _State) -> str:
+        return "end" if state.get("correct") or state.get("turns", 1) >= self.max_turns else "rewrite"
+
+    def run_episode(self, task: Mapping[str, Any], resources: Mapping[str, Resource],
+                    rollout_id: str | None = None, attempt_id: str | None = None) -> SqlOutcome:
+        """One episode, with its details (``rollout`` returns just the reward)."""
+        llm = resources.get("main_llm")
+        if not isinstance(llm, LLM):
+            raise TypeError(f"resources['main_llm'] must be an LLM resource, got {type(llm).__name__} "
+                            f"(resources: {sorted(resources)})")
+        for key in ("question", "db_path", "query"):
+            if not task.get(key):
+                raise ValueError(f"task is missing {key!r} (keys: {sorted(task)})")
+        prompts = dict(default_prompts())
+        prompts.update({k: v for k, v in resources.items() if k in PROMPT_FIELDS and isinstance(v, PromptTemplate)})
+        db_path = str(task["db_path"])
+        episode = _Episode(self, llm, prompts, db_path, llm.get_base_url(rollout_id, attempt_id))
+        schema = render_schema(db_path, self.schema_max_chars, self.sample_rows)
+        try:
+            state = self.graph.invoke(
+                {"question": str(task["question"]), "schema": schema, "turns": 0, "llm_calls": 0},
+                config={"configurable": {"agl_sql_episode": episode}, "recursion_limit": 4 * self.max_turns + 4},
+            )
+        finally:
+            episode.client.close()
+        final = state.get("last_ok_query") or state.get("query", "")
+        reward = execution_reward(db_path, final, str(task["query"]), self.limits)
+        outcome = SqlOutcome(
+            task_id=task.get("id"), db_id=task.get("db_id"), difficulty=task.get("difficulty"), final_query=final,
+            exec_ok=bool(state.get("last_ok_query")), exec_error=None if state.get("last_ok_query") else state.get("exec_error"),
+            turns=state.get("turns", 0), llm_calls=state.get("llm_calls", 0), checked_correct=bool(state.get("correct")),
+            reward=reward,
+        )
+        with span(OUTCOME_SPAN, SpanKind.MESSAGE, **outcome.model_dump(exclude_none=True)):
+            pass
+        return outcome
+
+    def rollout(self, task: Any, resources: Mapping[str, Resource], rollout: AttemptedRollout) -> float:
+        if hasattr(task, "to_row"):
+            task = task.to_row()
+        return self.run_episode(task, resources, rollout.rollout_id, rollout.attempt_id).reward

@@ -1,0 +1,131 @@
+"""The LangGraph SQL agent end to end against a scripted fake OpenAI endpoint."""
+
+from __future__ import annotations
+
+import pickle
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from agl_ops.tasks.sql.agent import LitSQLAgent
+from agl_ops.tasks.sql.prompts import default_resources
+from agl_ops.types import PromptTemplate
+from tests.tasks.sql.fake_llm import FakeLLM
+
+GOLD = "SELECT Name FROM singer WHERE Country = 'France'"
+RIGHT = "```sql\nSELECT name FROM singer WHERE country = 'France';\n```"
+WRONG = "```sql\nSELECT name FROM singer\n```\nThis lists the singers."
+BAD_COLUMN = "SELECT singer_name FROM singer WHERE country = 'France'"
+
+
+def _task(db: Path) -> dict:
+    return {"id": "t1", "db_id": "concert_singer", "question": "What are the names of singers from France?",
+            "query": GOLD, "difficulty": "easy", "db_path": str(db)}
+
+
+def _serve(script) -> Iterator[tuple[FakeLLM, str]]:
+    fake = FakeLLM(script)
+    server = fake.serve()
+    try:
+        yield fake, server.url
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def right_first() -> Iterator[tuple[FakeLLM, str]]:
+    yield from _serve(lambda step, prompt: "THE QUERY IS CORRECT." if step == "check" else RIGHT)
+
+
+@pytest.fixture
+def always_wrong() -> Iterator[tuple[FakeLLM, str]]:
+    yield from _serve(lambda step, prompt: "The query ignores the country filter." if step == "check" else WRONG)
+
+
+@pytest.fixture
+def fixes_error() -> Iterator[tuple[FakeLLM, str]]:
+    def script(step: str, prompt: str) -> str:
+        if step == "write":
+            return BAD_COLUMN
+        if step == "rewrite":
+            assert "no such column: singer_name" in prompt  # the execution error is fed back
+            return RIGHT
+        return "THE QUERY IS CORRECT"
+
+    yield from _serve(script)
+
+
+def test_reward_one_when_first_query_is_right(concert_db: Path, right_first) -> None:
+    fake, url = right_first
+    outcome = LitSQLAgent().run_episode(_task(concert_db), default_resources(url, "fake-model"))
+    assert outcome.reward == 1.0 and outcome.turns == 1 and outcome.checked_correct
+    assert [c.step for c in fake.calls] == ["write", "check"]
+    assert all(c.body["model"] == "fake-model" for c in fake.calls)
+
+
+def test_reward_zero_after_max_turns(concert_db: Path, always_wrong) -> None:
+    fake, url = always_wrong
+    outcome = LitSQLAgent(max_turns=3).run_episode(_task(concert_db), default_resources(url))
+    assert outcome.reward == 0.0 and outcome.turns == 3 and not outcome.checked_correct
+    assert [c.step for c in fake.calls] == ["write", "check", "rewrite", "check", "rewrite", "check"]
+    assert outcome.final_query == "SELECT name FROM singer"
+
+
+def test_execution_error_is_fed_back_without_a_check_call(concert_db: Path, fixes_error) -> None:
+    fake, url = fixes_error
+    outcome = LitSQLAgent().run_episode(_task(concert_db), default_resources(url))
+    assert [c.step for c in fake.calls] == ["write", "rewrite", "check"]
+    assert outcome.reward == 1.0 and outcome.turns == 2 and outcome.llm_calls == 3
+
+
+def test_gold_query_never_reaches_the_model(concert_db: Path, always_wrong) -> None:
+    fake, url = always_wrong
+    LitSQLAgent().run_episode(_task(concert_db), default_resources(url))
+    assert fake.calls
+    for call in fake.calls:
+        assert GOLD not in call.prompt and "Country = 'France'" not in call.prompt
+
+
+def test_span_name_header_and_per_attempt_url(concert_db: Path, always_wrong) -> None:
+    fake, url = always_wrong
+    resources = default_resources(url, proxied=True)
+    LitSQLAgent(max_turns=2).run_episode(_task(concert_db), resources, "ro-1", "at-1")
+    assert [c.headers["x-agl-span-name"] for c in fake.calls] == ["write", "check", "rewrite", "check"]
+    assert all(c.path == "/rollout/ro-1/attempt/at-1/v1/chat/completions" for c in fake.calls)
+    assert re.fullmatch("write|rewrite", "rewrite") and not re.fullmatch("write|rewrite", "check")
+
+
+def test_prompts_come_from_resources(concert_db: Path, right_first) -> None:
+    fake, url = right_first
+    resources = default_resources(url, sampling_parameters={"temperature": 0.7, "top_k": 20})
+    resources["write_prompt"] = PromptTemplate(template="CUSTOM {question}\n{schema}")
+    LitSQLAgent().run_episode(_task(concert_db), resources)
+    assert fake.calls[0].prompt.startswith("CUSTOM What are the names")
+    assert "CREATE TABLE singer" in fake.calls[0].prompt
+    assert fake.calls[0].body["temperature"] == 0.7 and fake.calls[0].body["top_k"] == 20
+
+
+def test_bad_prompt_field_is_a_clear_error(concert_db: Path, right_first) -> None:
+    _, url = right_first
+    resources = default_resources(url)
+    resources["write_prompt"] = PromptTemplate(template="{question} {gold}")
+    with pytest.raises(ValueError, match="prompt 'write_prompt' cannot be filled"):
+        LitSQLAgent().run_episode(_task(concert_db), resources)
+
+
+def test_missing_llm_or_task_fields(concert_db: Path) -> None:
+    with pytest.raises(TypeError, match="main_llm"):
+        LitSQLAgent().run_episode(_task(concert_db), default_resources())
+    with pytest.raises(ValueError, match="missing 'db_path'"):
+        LitSQLAgent().run_episode({"question": "q", "query": "SELECT 1"}, default_resources("http://127.0.0.1:9"))
+
+
+def test_agent_pickles_after_use(concert_db: Path, right_first) -> None:
+    _, url = right_first
+    agent = LitSQLAgent(max_turns=2, truncate_length=300)
+    agent.run_episode(_task(concert_db), default_resources(url))
+    clone = pickle.loads(pickle.dumps(agent))
+    assert clone.max_turns == 2 and clone.truncate_length == 300 and clone._graph is None
+    assert clone.run_episode(_task(concert_db), default_resources(url)).reward == 1.0
