@@ -1,0 +1,448 @@
+"""The tracing LLM proxy: agents call it as their OpenAI endpoint; it records each call.
+
+``/rollout/{rollout_id}/attempt/{attempt_id}/v1/...`` is forwarded to the backend (our
+model server or vLLM) with ``return_token_ids`` and ``logprobs`` switched on, and ONE
+``SpanKind.LLM`` span per call is queued for that attempt: prompt and completion token
+ids exactly as the model saw them, their logprobs, the model version. The agent gets a
+normal OpenAI response (extension fields removed unless it asked for them). Plain
+``/v1/...`` passes through unrecorded. ``POST /agl/flush`` returns once every queued
+span is stored (the runner calls it before finishing an attempt).
+
+Span attributes (the RL adapter relies on exactly these keys): ``request``,
+``response``, ``prompt_token_ids``, ``choices`` (list of ``{text, token_ids, logprobs,
+finish_reason}``), ``model_version``, ``latency_ms``, ``status_code`` and ``error`` on
+failure.
+
+The hot path is a plain ASGI handler (no per-route framework work) with one pooled
+keep-alive ``httpx.AsyncClient``; spans are written by a background SpanWriter.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import orjson
+from fastapi import FastAPI
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from agl_ops.llm.protocol import MODEL_VERSION_HEADER
+from agl_ops.serving import BackgroundServer, install_guards
+from agl_ops.store.base import Store
+from agl_ops.store.writer import SpanWriter
+from agl_ops.tracing import SPAN_NAME_HEADER
+from agl_ops.types import LLM, Span, SpanKind
+
+__all__ = ["LLMProxy", "DEFAULT_SPAN_NAME", "RECORDED_ENDPOINTS"]
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_SPAN_NAME = "chat"
+RECORDED_ENDPOINTS = ("chat/completions", "completions")
+_SPAN_HEADER = SPAN_NAME_HEADER.encode()
+_VERSION_HEADER = MODEL_VERSION_HEADER.encode()
+_JSON = [(b"content-type", b"application/json")]
+Send = Callable[[dict[str, Any]], Any]
+
+
+def _error_body(status: int, message: str, kind: str = "invalid_request_error") -> bytes:
+    return orjson.dumps({"error": {"message": message, "type": kind, "code": status}})
+
+
+async def _respond(send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    hdrs = (headers or _JSON) + [(b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": hdrs})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _read_body(receive: Callable[[], Any]) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body"):
+            return b"".join(chunks)
+
+
+class _Call:
+    """What the proxy knows about one recorded call while it runs."""
+
+    __slots__ = ("rollout_id", "attempt_id", "name", "request", "endpoint", "start", "t0")
+
+    def __init__(self, rollout_id: str, attempt_id: str, name: str, request: dict[str, Any], endpoint: str) -> None:
+        self.rollout_id, self.attempt_id, self.name = rollout_id, attempt_id, name
+        self.request, self.endpoint = request, endpoint
+        self.start, self.t0 = time.time(), time.perf_counter()
+
+
+class LLMProxy:
+    """Recording proxy in front of an OpenAI-compatible ``backend_url``.
+
+    ``app`` is an ASGI app (run it with uvicorn or :class:`BackgroundServer`);
+    ``start()``/``stop()`` do that in a background thread. ``model_version`` is the
+    version recorded when the backend does not report one (vLLM).
+    """
+
+    def __init__(self, backend_url: str, store: Store | None = None, *, token: str | None = None,
+                 backend_api_key: str | None = None, model_version: str | None = None,
+                 writer: SpanWriter | None = None, timeout_s: float = 600.0, max_connections: int = 256) -> None:
+        if writer is None and store is None:
+            raise ValueError("LLMProxy needs a store (or a SpanWriter) to record spans into")
+        self.backend_url = backend_url.rstrip("/").removesuffix("/v1")
+        self.writer = writer or SpanWriter(store)  # type: ignore[arg-type]
+        self._owns_writer = writer is None
+        self.token = token
+        self.model_version = model_version
+        self._backend_headers = {"content-type": "application/json"}
+        if backend_api_key:
+            self._backend_headers["authorization"] = f"Bearer {backend_api_key}"
+        self._timeout = httpx.Timeout(timeout_s, connect=10.0)
+        self._limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
+        self._client: httpx.AsyncClient | None = None
+        self._server: BackgroundServer | None = None
+        self.app = self._build_app()
+
+    # -- lifecycle -------------------------------------------------------------------
+    def start(self, host: str = "127.0.0.1", port: int = 0) -> LLMProxy:
+        self._server = BackgroundServer(self.app, host=host, port=port).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+        if self._owns_writer:
+            self.writer.close()
+        else:
+            self.writer.flush()
+
+    def __enter__(self) -> LLMProxy:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("the proxy is not started; call start()")
+        return self._server.url
+
+    def llm_resource(self, model: str, **sampling: Any) -> LLM:
+        """The resource to hand agents: each attempt gets its own URL via ``get_base_url``."""
+        return LLM(endpoint=f"{self.url}/v1", model=model, sampling_parameters=sampling, proxied=True,
+                   api_key=self.token or "agl-ops")
+
+    def flush(self, timeout_s: float | None = 60.0) -> bool:
+        return self.writer.flush(timeout_s)
+
+    # -- app -------------------------------------------------------------------------
+    def _build_app(self) -> FastAPI:
+        @asynccontextmanager
+        async def lifespan(_app: FastAPI):
+            self._client = httpx.AsyncClient(timeout=self._timeout, limits=self._limits)
+            try:
+                yield
+            finally:
+                await self._client.aclose()
+                await run_in_threadpool(self.writer.flush, 30.0)
+
+        app = FastAPI(title="agl-ops LLM proxy", version="1", lifespan=lifespan)
+        install_guards(app, token=self.token)
+
+        @app.get("/health")
+        async def health() -> Response:
+            return Response(orjson.dumps({"status": "ok", "backend": self.backend_url}), media_type="application/json")
+
+        @app.post("/agl/flush")
+        async def flush() -> Response:
+            ok = await run_in_threadpool(self.writer.flush, 60.0)
+            body = {"flushed": ok, "pending": self.writer.pending}
+            return Response(orjson.dumps(body), status_code=200 if ok else 504, media_type="application/json")
+
+        app.mount("/", self._asgi)
+        return app
+
+    async def _asgi(self, scope: dict[str, Any], receive: Callable[[], Any], send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        path: str = scope["path"]
+        if path.startswith("/rollout/"):
+            parts = path.split("/", 6)  # '', rollout, rid, attempt, aid, v1, rest
+            if len(parts) < 7 or parts[3] != "attempt" or parts[5] != "v1" or not parts[2] or not parts[4]:
+                await _respond(send, 404, _error_body(404, "use /rollout/{rollout_id}/attempt/{attempt_id}/v1/...", "not_found"))
+                return
+            rest = parts[6]
+            if scope["method"] == "POST" and rest in RECORDED_ENDPOINTS:
+                await self._recorded(scope, receive, send, parts[2], parts[4], rest)
+                return
+            await self._passthrough(scope, receive, send, rest)
+        elif path.startswith("/v1/"):
+            await self._passthrough(scope, receive, send, path[4:])
+        else:
+            await _respond(send, 404, _error_body(404, f"no route {path}", "not_found"))
+
+    # -- forwarding ------------------------------------------------------------------
+    async def _passthrough(self, scope: dict[str, Any], receive: Callable[[], Any], send: Send, rest: str) -> None:
+        assert self._client is not None
+        body = await _read_body(receive)
+        url = f"{self.backend_url}/v1/{rest}"
+        if scope.get("query_string"):
+            url += "?" + scope["query_string"].decode()
+        try:
+            req = self._client.build_request(scope["method"], url, content=body or None, headers=self._backend_headers)
+            resp = await self._client.send(req, stream=True)
+        except httpx.HTTPError as exc:
+            await _respond(send, 502, _error_body(502, f"backend {self.backend_url} unreachable: {exc}", "bad_gateway"))
+            return
+        try:
+            headers = [(b"content-type", resp.headers.get("content-type", "application/json").encode())]
+            await send({"type": "http.response.start", "status": resp.status_code, "headers": headers})
+            async for chunk in resp.aiter_raw():
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            await send({"type": "http.response.body", "body": b""})
+        finally:
+            await resp.aclose()
+
+    async def _recorded(self, scope: dict[str, Any], receive: Callable[[], Any], send: Send,
+                        rollout_id: str, attempt_id: str, endpoint: str) -> None:
+        body = await _read_body(receive)
+        try:
+            request = orjson.loads(body)
+        except orjson.JSONDecodeError as exc:
+            await _respond(send, 400, _error_body(400, f"request body is not valid JSON: {exc}"))
+            return
+        problem = _check_request(request, endpoint)
+        if problem:
+            await _respond(send, 400, _error_body(400, problem))
+            return
+        name = DEFAULT_SPAN_NAME
+        for key, value in scope["headers"]:
+            if key == _SPAN_HEADER:
+                name = value.decode() or DEFAULT_SPAN_NAME
+                break
+        call = _Call(rollout_id, attempt_id, name, request, endpoint)
+        forwarded = dict(request)
+        forwarded["return_token_ids"] = True
+        if endpoint == "chat/completions":
+            forwarded["logprobs"] = True
+        elif request.get("logprobs") is None:
+            forwarded["logprobs"] = 0
+        if request.get("stream"):
+            await self._recorded_stream(call, forwarded, send)
+        else:
+            await self._recorded_unary(call, forwarded, send)
+
+    async def _recorded_unary(self, call: _Call, forwarded: dict[str, Any], send: Send) -> None:
+        assert self._client is not None
+        try:
+            resp = await self._client.post(f"{self.backend_url}/v1/{call.endpoint}", content=orjson.dumps(forwarded),
+                                           headers=self._backend_headers)
+        except httpx.HTTPError as exc:
+            message = f"backend {self.backend_url} unreachable: {type(exc).__name__}: {exc}"
+            self._record(call, 502, None, None, error=message)
+            await _respond(send, 502, _error_body(502, message, "bad_gateway"))
+            return
+        version = resp.headers.get(MODEL_VERSION_HEADER)
+        headers = list(_JSON)
+        if resp.status_code != 200:
+            self._record(call, resp.status_code, None, version, error=resp.text[:2000])
+            await _respond(send, resp.status_code, resp.content, headers)
+            return
+        try:
+            data = orjson.loads(resp.content)
+        except orjson.JSONDecodeError:
+            self._record(call, 502, None, version, error="backend returned invalid JSON")
+            await _respond(send, 502, _error_body(502, "backend returned invalid JSON", "bad_gateway"))
+            return
+        version = data.get("model_version") or version or self.model_version
+        choices = _choices_of(data, call.endpoint)
+        prompt_ids = data.get("prompt_token_ids")
+        if prompt_ids is None and data.get("choices"):
+            prompt_ids = data["choices"][0].get("prompt_token_ids")
+        _strip(data, call.request, call.endpoint)
+        out = orjson.dumps(data)
+        if version:
+            headers.append((_VERSION_HEADER, str(version).encode()))
+        # queued before the agent sees the answer: a flush right after it includes this span
+        self._record(call, 200, data, version, prompt_ids=prompt_ids, choices=choices)
+        await _respond(send, 200, out, headers)
+
+    async def _recorded_stream(self, call: _Call, forwarded: dict[str, Any], send: Send) -> None:
+        assert self._client is not None
+        req = self._client.build_request("POST", f"{self.backend_url}/v1/{call.endpoint}",
+                                         content=orjson.dumps(forwarded), headers=self._backend_headers)
+        try:
+            resp = await self._client.send(req, stream=True)
+        except httpx.HTTPError as exc:
+            message = f"backend {self.backend_url} unreachable: {type(exc).__name__}: {exc}"
+            self._record(call, 502, None, None, error=message)
+            await _respond(send, 502, _error_body(502, message, "bad_gateway"))
+            return
+        try:
+            version = resp.headers.get(MODEL_VERSION_HEADER)
+            if resp.status_code != 200:
+                content = await resp.aread()
+                self._record(call, resp.status_code, None, version, error=content.decode(errors="replace")[:2000])
+                await _respond(send, resp.status_code, content, list(_JSON))
+                return
+            headers = [(b"content-type", b"text/event-stream"), (b"cache-control", b"no-cache")]
+            if version:
+                headers.append((_VERSION_HEADER, version.encode()))
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            acc = _StreamAccumulator(call.endpoint)
+            buffer = b""
+            recorded = False
+            async for chunk in resp.aiter_raw():
+                buffer += chunk
+                while b"\n\n" in buffer:
+                    event, buffer = buffer.split(b"\n\n", 1)
+                    out = acc.feed(event, call.request)
+                    if out == b"data: [DONE]" and not recorded:  # record before the agent sees the end
+                        recorded = True
+                        self._record(call, 200, acc.response(), acc.version or version,
+                                     prompt_ids=acc.prompt_ids, choices=acc.choices())
+                    if out is not None:
+                        await send({"type": "http.response.body", "body": out + b"\n\n", "more_body": True})
+            if not recorded:
+                self._record(call, 200, acc.response(), acc.version or version, prompt_ids=acc.prompt_ids,
+                             choices=acc.choices(), error=None if acc.choices() else "stream ended without data")
+            await send({"type": "http.response.body", "body": b""})
+        finally:
+            await resp.aclose()
+
+    def _record(self, call: _Call, status_code: int, response: dict[str, Any] | None, version: str | None, *,
+                prompt_ids: list[int] | None = None, choices: list[dict[str, Any]] | None = None,
+                error: str | None = None) -> None:
+        attributes: dict[str, Any] = {
+            "request": call.request,
+            "response": response,
+            "prompt_token_ids": prompt_ids or [],
+            "choices": choices or [],
+            "model_version": version or self.model_version,
+            "latency_ms": round((time.perf_counter() - call.t0) * 1000, 3),
+            "status_code": status_code,
+        }
+        if error is not None:
+            attributes["error"] = error
+        span = Span(rollout_id=call.rollout_id, attempt_id=call.attempt_id, name=call.name, kind=SpanKind.LLM,
+                    start_time=call.start, end_time=time.time(), status="error" if error is not None else "ok",
+                    attributes=attributes)
+        try:
+            self.writer.put(span)
+        except RuntimeError:
+            logger.warning("span of %s dropped: the span writer is closed", call.attempt_id)
+
+
+def _check_request(request: Any, endpoint: str) -> str | None:
+    if not isinstance(request, dict):
+        return "request body must be a JSON object"
+    if endpoint == "chat/completions":
+        messages = request.get("messages")
+        if not isinstance(messages, list) or not messages:
+            return "messages: a non-empty list of messages is required"
+        if not all(isinstance(m, dict) and "role" in m for m in messages):
+            return "messages: every message must be an object with a role"
+    elif "prompt" not in request:
+        return "prompt: required"
+    return None
+
+
+def _logprob_list(choice: dict[str, Any], endpoint: str) -> list[float]:
+    lp = choice.get("logprobs")
+    if not lp:
+        return []
+    if endpoint == "chat/completions":
+        return [c.get("logprob") for c in lp.get("content") or []]
+    return list(lp.get("token_logprobs") or [])
+
+
+def _choices_of(data: dict[str, Any], endpoint: str) -> list[dict[str, Any]]:
+    out = []
+    for choice in data.get("choices") or []:
+        if endpoint == "chat/completions":
+            text = (choice.get("message") or {}).get("content") or ""
+        else:
+            text = choice.get("text") or ""
+        out.append({"text": text, "token_ids": choice.get("token_ids") or [],
+                    "logprobs": _logprob_list(choice, endpoint), "finish_reason": choice.get("finish_reason")})
+    return out
+
+
+def _strip(data: dict[str, Any], request: dict[str, Any], endpoint: str) -> None:
+    """Remove what the proxy asked for on the agent's behalf."""
+    if not request.get("return_token_ids"):
+        data.pop("prompt_token_ids", None)
+        for choice in data.get("choices") or []:
+            choice.pop("token_ids", None)
+            choice.pop("prompt_token_ids", None)
+    asked = request.get("logprobs")
+    if not asked and (endpoint == "chat/completions" or asked is None):
+        for choice in data.get("choices") or []:
+            if "logprobs" in choice:
+                choice["logprobs"] = None
+
+
+class _StreamAccumulator:
+    """Rebuilds the whole response from SSE chunks while passing them on (stripped)."""
+
+    def __init__(self, endpoint: str) -> None:
+        self.endpoint = endpoint
+        self.prompt_ids: list[int] | None = None
+        self.version: str | None = None
+        self.meta: dict[str, Any] = {}
+        self.usage: dict[str, Any] | None = None
+        self._choices: dict[int, dict[str, Any]] = {}
+
+    def feed(self, event: bytes, request: dict[str, Any]) -> bytes | None:
+        if not event.startswith(b"data:"):
+            return event if event.strip() else None
+        payload = event[5:].strip()
+        if payload == b"[DONE]":
+            return b"data: [DONE]"
+        try:
+            chunk = orjson.loads(payload)
+        except orjson.JSONDecodeError:
+            return event
+        if not self.meta:
+            self.meta = {k: chunk.get(k) for k in ("id", "created", "model")}
+        self.version = chunk.get("model_version") or self.version
+        if chunk.get("usage"):
+            self.usage = chunk["usage"]
+        if self.prompt_ids is None:
+            self.prompt_ids = chunk.get("prompt_token_ids")
+        for choice in chunk.get("choices") or []:
+            if self.prompt_ids is None and choice.get("prompt_token_ids"):
+                self.prompt_ids = choice["prompt_token_ids"]
+            acc = self._choices.setdefault(choice.get("index", 0), {"text": [], "token_ids": [], "logprobs": [],
+                                                                    "finish_reason": None})
+            text = (choice.get("delta") or {}).get("content") if self.endpoint == "chat/completions" else choice.get("text")
+            if text:
+                acc["text"].append(text)
+            acc["token_ids"].extend(choice.get("token_ids") or [])
+            acc["logprobs"].extend(_logprob_list(choice, self.endpoint))
+            if choice.get("finish_reason"):
+                acc["finish_reason"] = choice["finish_reason"]
+        _strip(chunk, request, self.endpoint)
+        return b"data: " + orjson.dumps(chunk)
+
+    def choices(self) -> list[dict[str, Any]]:
+        return [{"text": "".join(c["text"]), "token_ids": c["token_ids"], "logprobs": c["logprobs"],
+                 "finish_reason": c["finish_reason"]} for _, c in sorted(self._choices.items())]
+
+    def response(self) -> dict[str, Any]:
+        chat = self.endpoint == "chat/completions"
+        choices = []
+        for i, c in enumerate(self.choices()):
+            if chat:
+                choices.append({"index": i, "message": {"role": "assistant", "content": c["text"]},
+                                "finish_reason": c["finish_reason"]})
+            else:
+                choices.append({"index": i, "text": c["text"], "finish_reason": c["finish_reason"]})
+        return {**self.meta, "object": "chat.completion" if chat else "text_completion", "choices": choices,
+                "usage": self.usage, "stream": True}
