@@ -6,6 +6,8 @@ from __future__ import annotations
 from agl_ops.cli.app import app, console
 
 # command modules register on import (keep this list sorted)
+from agl_ops.cli import data  # noqa: E402,F401
+from agl_ops.cli import eval as _eval  # noqa: E402,F401
 from agl_ops.cli import pipeline, runtime  # noqa: E402,F401
 
 __all__ = ["app", "console", "main"]

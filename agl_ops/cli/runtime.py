@@ -110,7 +110,7 @@ def runner_cmd(
 
 @app.command("dev")
 def dev_cmd(
-    agent: Annotated[str, typer.Option(help="The agent as module:attribute")] = "agl_ops.examples.arithmetic:arithmetic_agent",
+    agent: Annotated[Optional[str], typer.Option(help="The agent as module:attribute (default: the text-to-SQL agent on val tasks of params.yaml; the example: agl_ops.examples.arithmetic:arithmetic_agent)")] = None,
     data: Annotated[Optional[Path], typer.Option(help="Tasks as .jsonl or .json list (default: the example's tasks)")] = None,
     llm_endpoint: Annotated[Optional[str], typer.Option(help="OpenAI-compatible endpoint given as resources['main_llm']")] = None,
     model: Annotated[str, typer.Option(help="Model name sent to the endpoint")] = "default",
@@ -124,6 +124,11 @@ def dev_cmd(
     from agl_ops.trainer import Trainer
     from agl_ops.types import LLM
 
+    if agent is None:  # the project's reference task
+        from agl_ops.cli.eval import sql_dev
+
+        sql_dev(endpoint=llm_endpoint, model=None if model == "default" else model, limit=limit, n_runners=n_runners)
+        return
     lit_agent = load_agent(agent)
     if data is not None:
         tasks = load_tasks(data)

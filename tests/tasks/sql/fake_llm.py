@@ -38,6 +38,10 @@ class FakeLLM:
     def app(self) -> FastAPI:
         app = FastAPI()
 
+        @app.get("/v1/models")
+        async def models() -> dict[str, Any]:
+            return {"object": "list", "data": [{"id": "fake-model", "object": "model", "owned_by": "tests"}]}
+
         @app.post("/{prefix:path}/chat/completions")
         async def chat(prefix: str, request: Request) -> dict[str, Any]:
             body = await request.json()
@@ -57,4 +61,5 @@ class FakeLLM:
         return app
 
     def serve(self) -> BackgroundServer:
-        return BackgroundServer(self.app()).start()
+        """The endpoint as a server, not started yet: ``with fake.serve() as server: ...``."""
+        return BackgroundServer(self.app())

@@ -27,11 +27,8 @@ def _task(db: Path) -> dict:
 
 def _serve(script) -> Iterator[tuple[FakeLLM, str]]:
     fake = FakeLLM(script)
-    server = fake.serve()
-    try:
+    with fake.serve() as server:
         yield fake, server.url
-    finally:
-        server.stop()
 
 
 @pytest.fixture

@@ -1,0 +1,88 @@
+"""Data commands: make the synthetic Spider-format dataset, check a data folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from agl_ops.cli.app import ParamsOption, SetOption, app, console, load_cli_params
+
+data_app = typer.Typer(help="Make and check the text-to-SQL data (Spider format).", no_args_is_help=True)
+app.add_typer(data_app, name="data")
+
+
+@data_app.command("synth")
+def synth_cmd(
+    params: ParamsOption = Path("params.yaml"),
+    overrides: SetOption = None,
+    out: Annotated[Optional[Path], typer.Option(help="Output folder (default: data.path of params.yaml)")] = None,
+    seed: Annotated[Optional[int], typer.Option(help="Seed (default: data.synth.seed, else the global seed)")] = None,
+) -> None:
+    """Generate the synthetic Spider-format dataset (deterministic by seed).
+
+    SQLite databases of 12 domains, graded questions with gold SQL, split
+    train/val/test by database; sizes and difficulty mix from data.synth.
+    """
+    from rich.table import Table
+
+    from agl_ops.tasks.sql.spider import DIFFICULTIES
+    from agl_ops.tasks.sql.synth import generate_dataset
+
+    cfg = load_cli_params(params, overrides)
+    synth = cfg.data.synth
+    chosen = seed if seed is not None else (synth.seed if synth.seed is not None else cfg.seed)
+    target = out or Path(cfg.data.path)
+    try:
+        report = generate_dataset(target, synth.model_copy(update={"seed": chosen}))
+    except (ValueError, RuntimeError) as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    table = Table(title=f"synthetic text-to-SQL data in {target} (seed {chosen}, {report.elapsed_s:.2f}s)")
+    for col in ("split", "databases", *DIFFICULTIES, "total"):
+        table.add_column(col, justify="left" if col in ("split", "databases") else "right")
+    for split, counts in report.counts.items():
+        table.add_row(split, ", ".join(report.databases[split]), *(str(counts.get(t, 0)) for t in DIFFICULTIES),
+                      str(sum(counts.values())))
+    console.print(table)
+
+
+@data_app.command("check")
+def check_cmd(
+    params: ParamsOption = Path("params.yaml"),
+    overrides: SetOption = None,
+    path: Annotated[Optional[Path], typer.Option(help="Spider-format folder (default: data.path)")] = None,
+    run_gold: Annotated[bool, typer.Option(help="Also run every gold query (slow on big data)")] = True,
+) -> None:
+    """Load every split, report sizes per tier, run the gold queries (exit 1 on problems)."""
+    from collections import Counter
+
+    from rich.table import Table
+
+    from agl_ops.tasks.sql.execution import execute_sql
+    from agl_ops.tasks.sql.spider import DIFFICULTIES, DataError, SpiderDataset
+
+    cfg = load_cli_params(params, overrides)
+    root = path or Path(cfg.data.path)
+    table = Table(title=f"text-to-SQL data in {root}")
+    for col in ("split", "tasks", "databases", *DIFFICULTIES, "gold errors"):
+        table.add_column(col, justify="left" if col == "split" else "right")
+    problems = 0
+    try:
+        ds = SpiderDataset(root, cfg.data.splits, cfg.data.tables_file, cfg.data.database_dir)
+        for split in cfg.data.splits:
+            tasks = ds.load(split)
+            tiers = Counter(t.difficulty for t in tasks)
+            bad = [t for t in tasks if run_gold and not execute_sql(t.db_path, t.query).ok]
+            problems += len(bad)
+            for t in bad[:5]:
+                console.print(f"[red]{t.id}[/red] gold query fails: {t.query}")
+            table.add_row(split, str(len(tasks)), str(len({t.db_id for t in tasks})),
+                          *(str(tiers.get(d, 0)) for d in DIFFICULTIES), str(len(bad)) if run_gold else "-")
+    except DataError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from None
+    console.print(table)
+    if problems:
+        raise typer.Exit(1)

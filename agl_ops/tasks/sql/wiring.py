@@ -1,0 +1,73 @@
+"""Build the SQL task's pieces from params.yaml: agent, tasks, resources, endpoint.
+
+One place that turns ``Params`` into objects, shared by ``agl-ops eval`` and
+``agl-ops dev`` (and by pipelines that want the same defaults).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from agl_ops.config import Params
+from agl_ops.tasks.sql.agent import LitSQLAgent
+from agl_ops.tasks.sql.execution import ExecLimits
+from agl_ops.tasks.sql.prompts import default_resources
+from agl_ops.tasks.sql.spider import SpiderDataset
+from agl_ops.types import LLM, PromptTemplate
+
+__all__ = ["agent_from_params", "tasks_from_params", "resources_from_params", "discover_model", "model_endpoint"]
+
+logger = logging.getLogger(__name__)
+
+
+def agent_from_params(cfg: Params) -> LitSQLAgent:
+    a = cfg.agent
+    return LitSQLAgent(
+        max_turns=a.max_turns, truncate_length=a.truncate_length, schema_max_chars=a.schema_max_chars,
+        sample_rows=a.sample_rows, max_tokens=a.max_tokens, request_timeout_s=a.request_timeout_s,
+        limits=ExecLimits(timeout_s=a.exec_timeout_s, max_rows=a.max_rows),
+    )
+
+
+def tasks_from_params(cfg: Params, split: str, limit: int | None = None) -> list[dict[str, Any]]:
+    """Rows of ``split`` from ``data.path`` (raises DataError with a clear message)."""
+    d = cfg.data
+    ds = SpiderDataset(d.path, d.splits, d.tables_file, d.database_dir)
+    return [t.to_row() for t in ds.load(split, limit)]
+
+
+def discover_model(endpoint: str, timeout_s: float = 10.0) -> str:
+    """The first model an OpenAI-compatible endpoint lists (``GET /v1/models``)."""
+    import httpx
+
+    url = endpoint.rstrip("/").removesuffix("/v1") + "/v1/models"
+    try:
+        response = httpx.get(url, timeout=timeout_s)
+        response.raise_for_status()
+        models = response.json().get("data") or []
+    except (httpx.HTTPError, ValueError) as exc:
+        raise ConnectionError(f"cannot list models at {url}: {exc}") from exc
+    if not models:
+        raise ConnectionError(f"{url} lists no models")
+    return str(models[0]["id"])
+
+
+def resources_from_params(cfg: Params, endpoint: str, model: str | None = None, *, temperature: float | None = None,
+                          proxied: bool = False) -> dict[str, LLM | PromptTemplate]:
+    """The default prompts plus ``main_llm`` for ``endpoint`` (model discovered if not given)."""
+    name = model or cfg.eval.model or discover_model(endpoint)
+    temp = cfg.eval.temperature if temperature is None else temperature
+    return default_resources(endpoint, name, proxied=proxied, sampling_parameters={"temperature": temp})
+
+
+@contextmanager
+def model_endpoint(cfg: Params, endpoint: str | None = None) -> Iterator[str]:
+    """Yield the model endpoint URL: ``endpoint``, else ``eval.endpoint``."""
+    url = endpoint or cfg.eval.endpoint
+    if not url:
+        raise RuntimeError("no model endpoint: start a model server and pass --endpoint http://127.0.0.1:PORT "
+                           "(or set eval.endpoint in params.yaml)")
+    yield url
