@@ -1,0 +1,244 @@
+"""The trainable policy: a HF causal LM with a LoRA adapter (or all weights), token
+batches built from transitions, and the logprobs of response tokens.
+
+Only the response positions go through the LM head (``logits_to_keep``): with a 49k
+vocabulary the head is a fifth of the model's compute per token, and a prompt is
+usually several times longer than its response.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import shutil
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from agl_ops.config import LoraParams
+
+__all__ = ["Policy", "TokenBatch", "TrainRow", "collate", "response_logprobs", "autocast", "export_model"]
+
+logger = logging.getLogger(__name__)
+
+ADAPTER_SOURCE_FILE = "agl_source.json"
+
+
+@dataclass
+class TrainRow:
+    """One transition ready for the loss: ids, advantage, optional rollout logprobs."""
+
+    prompt_ids: list[int]
+    response_ids: list[int]
+    advantage: float
+    old_logprobs: list[float] | None = None
+
+    @property
+    def length(self) -> int:
+        return len(self.prompt_ids) + len(self.response_ids)
+
+
+@dataclass
+class TokenBatch:
+    """Prompts left-padded and responses right-padded, so every response starts at the
+    same column and its positions are the last ``R`` of the row."""
+
+    input_ids: torch.Tensor  # (B, P + R)
+    attention_mask: torch.Tensor  # (B, P + R)
+    position_ids: torch.Tensor  # (B, P + R)
+    response_mask: torch.Tensor  # (B, R) float 0/1
+    advantages: torch.Tensor  # (B,)
+    old_logprobs: torch.Tensor | None  # (B, R)
+
+    @property
+    def response_len(self) -> int:
+        return self.response_mask.shape[1]
+
+    @property
+    def responses(self) -> torch.Tensor:
+        return self.input_ids[:, -self.response_len :]
+
+    @property
+    def n_tokens(self) -> int:
+        return int(self.attention_mask.sum())
+
+
+def collate(rows: Sequence[TrainRow], pad_id: int) -> TokenBatch:
+    p_len = max(len(r.prompt_ids) for r in rows)
+    r_len = max(len(r.response_ids) for r in rows)
+    b = len(rows)
+    ids = torch.full((b, p_len + r_len), pad_id, dtype=torch.long)
+    attn = torch.zeros((b, p_len + r_len), dtype=torch.long)
+    old = torch.zeros((b, r_len)) if all(r.old_logprobs is not None for r in rows) else None
+    for i, r in enumerate(rows):
+        p, n = len(r.prompt_ids), len(r.response_ids)
+        ids[i, p_len - p : p_len] = torch.tensor(r.prompt_ids)
+        ids[i, p_len : p_len + n] = torch.tensor(r.response_ids)
+        attn[i, p_len - p : p_len + n] = 1
+        if old is not None:
+            old[i, :n] = torch.tensor(r.old_logprobs)  # type: ignore[arg-type]
+    position_ids = (attn.cumsum(-1) - 1).clamp(min=0)
+    return TokenBatch(
+        input_ids=ids, attention_mask=attn, position_ids=position_ids,
+        response_mask=attn[:, p_len:].to(torch.float32),
+        advantages=torch.tensor([r.advantage for r in rows], dtype=torch.float32), old_logprobs=old,
+    )
+
+
+def autocast(dtype: str) -> contextlib.AbstractContextManager[Any]:
+    """bf16 autocast on CPU (matmuls in bf16, master weights and the loss in fp32)."""
+    if dtype == "bfloat16":
+        return torch.autocast("cpu", dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
+def response_logprobs(
+    model: Any, batch: TokenBatch, *, temperature: float = 1.0, with_entropy: bool = False, entropy_grad: bool = False,
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Logprob of each response token under ``model`` (B, R), and its entropy if asked
+    (differentiable only with ``entropy_grad``: most runs log it and never train on it).
+
+    The logits at column ``P - 1 + t`` predict response token ``t``, so the last
+    ``R + 1`` columns are kept and the very last dropped.
+    """
+    r = batch.response_len
+    out = model(
+        input_ids=batch.input_ids, attention_mask=batch.attention_mask, position_ids=batch.position_ids,
+        logits_to_keep=r + 1, use_cache=False,
+    )
+    logits = out.logits[:, :-1, :].float()
+    if temperature != 1.0:
+        logits = logits / temperature
+    logp_all = torch.log_softmax(logits, dim=-1)
+    logp = logp_all.gather(-1, batch.responses.unsqueeze(-1)).squeeze(-1)
+    entropy = None
+    if with_entropy:
+        with torch.set_grad_enabled(entropy_grad and torch.is_grad_enabled()):
+            lp = logp_all if entropy_grad else logp_all.detach()
+            entropy = -(lp.exp() * lp).sum(-1)
+    return logp, entropy
+
+
+class Policy:
+    """A causal LM being trained, with its tokenizer and (by default) a LoRA adapter."""
+
+    def __init__(self, model: Any, tokenizer: Any, base_path: Path, lora: bool) -> None:
+        self.model = model
+        self.tokenizer = tokenizer
+        self.base_path = base_path
+        self.lora = lora
+        self._reference: Any = None
+
+    @classmethod
+    def load(cls, model_path: str | Path, lora: LoraParams | None = None, *, adapter_path: str | Path | None = None) -> Policy:
+        """Load the base model from a local directory and attach a fresh LoRA adapter, the
+        adapter at ``adapter_path``, or nothing (``lora.enabled=False``: full fine-tune)."""
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        base = Path(model_path)
+        if not (base / "config.json").is_file():
+            raise FileNotFoundError(f"{base} is not a model directory (no config.json); run `agl-ops model prepare`")
+        tokenizer = AutoTokenizer.from_pretrained(base)
+        model = AutoModelForCausalLM.from_pretrained(base, dtype=torch.float32)
+        model.config.use_cache = False
+        lora = lora or LoraParams()
+        if not lora.enabled:
+            model.train()
+            return cls(model, tokenizer, base, lora=False)
+        from peft import LoraConfig, PeftModel, get_peft_model
+
+        if adapter_path is not None:
+            model = PeftModel.from_pretrained(model, str(adapter_path), is_trainable=True)
+        else:
+            cfg = LoraConfig(r=lora.r, lora_alpha=lora.alpha, lora_dropout=lora.dropout,
+                             target_modules=list(lora.target_modules), task_type="CAUSAL_LM", bias="none")
+            model = get_peft_model(model, cfg)
+        model.train()
+        return cls(model, tokenizer, base, lora=True)
+
+    @property
+    def pad_id(self) -> int:
+        tok = self.tokenizer
+        return int(tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id or 0)
+
+    def trainable_parameters(self) -> list[torch.nn.Parameter]:
+        return [p for p in self.model.parameters() if p.requires_grad]
+
+    def trainable_state(self) -> dict[str, torch.Tensor]:
+        """The weights being trained (adapter only for LoRA), detached on CPU."""
+        return {n: p.detach().clone() for n, p in self.model.named_parameters() if p.requires_grad}
+
+    def load_trainable_state(self, state: dict[str, torch.Tensor]) -> None:
+        params = dict(self.model.named_parameters())
+        missing = [n for n, p in params.items() if p.requires_grad and n not in state]
+        if missing:
+            raise ValueError(f"checkpoint lacks {len(missing)} trainable tensors, e.g. {missing[0]}")
+        with torch.no_grad():
+            for name, value in state.items():
+                params[name].copy_(value)
+
+    @contextlib.contextmanager
+    def reference(self) -> Iterator[Any]:
+        """The frozen starting model: the base with the adapter switched off (no copy),
+        or for a full fine-tune a second copy loaded once."""
+        if self.lora:
+            with self.model.disable_adapter():
+                yield self.model
+            return
+        if self._reference is None:
+            from transformers import AutoModelForCausalLM
+
+            self._reference = AutoModelForCausalLM.from_pretrained(self.base_path, dtype=torch.float32).eval()
+            self._reference.requires_grad_(False)
+        yield self._reference
+
+    def save_weights(self, path: str | Path) -> Path:
+        """What the server hot-reloads: the adapter directory (peft format) for LoRA, a
+        full model directory otherwise."""
+        path = Path(path)
+        tmp = path.with_name(path.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        self.model.save_pretrained(tmp)
+        if not self.lora:
+            self.tokenizer.save_pretrained(tmp)
+        shutil.rmtree(path, ignore_errors=True)
+        tmp.rename(path)
+        return path
+
+
+def export_model(
+    base_path: str | Path, weights_dir: str | Path, out_dir: str | Path, *, lora: bool = True, merge: bool = True,
+    metadata: dict[str, Any] | None = None,
+) -> Path:
+    """Write a trained model where the server and eval load it.
+
+    ``weights_dir`` is what :meth:`Policy.save_weights` wrote (an adapter, or a full
+    model). With ``merge`` the adapter is folded into a fresh copy of the base model
+    and saved as a plain HF model directory; otherwise the adapter is copied with the
+    tokenizer and a pointer to its base model.
+    """
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    out = Path(out_dir)
+    tmp = out.with_name(out.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    merged = merge or not lora
+    if lora and merge:
+        from peft import PeftModel
+
+        base = AutoModelForCausalLM.from_pretrained(base_path, dtype=torch.float32)
+        model = PeftModel.from_pretrained(base, str(weights_dir)).merge_and_unload(safe_merge=True)
+        model.save_pretrained(tmp)
+    else:
+        shutil.copytree(weights_dir, tmp)
+    AutoTokenizer.from_pretrained(base_path).save_pretrained(tmp)
+    source = {"base_model": str(base_path), "lora": lora, "merged": merged, **(metadata or {})}
+    (tmp / ADAPTER_SOURCE_FILE).write_text(json.dumps(source, indent=1))
+    shutil.rmtree(out, ignore_errors=True)
+    tmp.rename(out)
+    logger.info("wrote %s model to %s", "merged" if merged else "adapter", out)
+    return out
