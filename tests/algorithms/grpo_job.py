@@ -1,0 +1,31 @@
+"""Run a small GRPO job in its own process: ``python -m tests.algorithms.grpo_job CONFIG.json``.
+
+Used by the kill/resume test; prints a JSON result on its last line.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+
+from agl_ops.algorithms.grpo import GRPO
+from agl_ops.config import TrainParams
+from agl_ops.trainer import Trainer
+from agl_ops.types import LLM
+from tests.algorithms.agents import make_tasks, scripted_agent
+
+
+def main(path: str) -> None:
+    logging.basicConfig(level=logging.INFO)
+    cfg = json.loads(open(path).read())
+    params = TrainParams.model_validate(cfg["params"])
+    tasks = make_tasks(cfg["n_tasks"], kill_after=cfg.get("kill_after"))
+    trainer = Trainer(algorithm=GRPO(params), n_runners=2, runner_backend="thread", show_progress=False,
+                      initial_resources={"main_llm": LLM(endpoint="http://127.0.0.1:9", model="tiny", proxied=False)})
+    result = trainer.fit(scripted_agent, tasks, tasks[:4])
+    print(json.dumps({"steps": result.steps, "best_step": result.best_step, "stopped": result.stopped}))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
