@@ -178,8 +178,9 @@ class SqlStore:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # a small pool with small page caches keeps a long-lived server's memory flat
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 60}, pool_size=8
+            url, connect_args={"check_same_thread": False, "timeout": 60}, pool_size=4, max_overflow=4
         )
         sync = "FULL" if durability == "full" else "NORMAL"
 
@@ -190,6 +191,7 @@ class SqlStore:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute(f"PRAGMA synchronous={sync}")
             cur.execute("PRAGMA busy_timeout=60000")
+            cur.execute("PRAGMA cache_size=-1024")  # KiB per connection
             cur.close()
 
         @event.listens_for(engine, "begin")
