@@ -19,7 +19,7 @@ import orjson
 from fastapi import FastAPI
 from fastapi.responses import Response
 
-__all__ = ["BackgroundServer", "install_guards", "DEFAULT_HOST", "DEFAULT_MAX_BODY_BYTES"]
+__all__ = ["BackgroundServer", "install_guards", "guard_asgi", "BodyTooLarge", "DEFAULT_HOST", "DEFAULT_MAX_BODY_BYTES"]
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +46,18 @@ def install_guards(
         return Response(_error_body(str(exc), "too_large"), status_code=413, media_type="application/json")
 
     app.add_exception_handler(BodyTooLarge, _too_large)
+
+
+def guard_asgi(
+    app: Any,
+    *,
+    token: str | None,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    open_paths: tuple[str, ...] = ("/health",),
+) -> Any:
+    """The guard of ``install_guards`` around a plain ASGI app (a hot path that skips the
+    framework). The app must answer ``BodyTooLarge`` from ``receive`` with a 413."""
+    return _Guard(app, token=token, max_body_bytes=max_body_bytes, open_paths=open_paths)
 
 
 def _error_body(message: str, kind: str) -> bytes:

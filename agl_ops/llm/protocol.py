@@ -15,6 +15,7 @@ from typing import Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from agl_ops.llm import MODEL_VERSION_HEADER
 from agl_ops.llm.sampling import SamplingParams
 
 __all__ = [
@@ -29,7 +30,6 @@ __all__ = [
     "MODEL_VERSION_HEADER",
 ]
 
-MODEL_VERSION_HEADER = "x-agl-model-version"
 
 
 class _Request(BaseModel):
