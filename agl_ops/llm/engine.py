@@ -207,6 +207,9 @@ class Engine:
         head_dim = getattr(cfg, "head_dim", None) or cfg.hidden_size // cfg.num_attention_heads
         self._kv = BatchKV(cfg.num_hidden_layers, cfg.num_key_value_heads, head_dim, model.dtype)
         self._prefix = PrefixCache(self.config.prefix_cache_tokens)
+        limit = getattr(cfg, "max_position_embeddings", None)
+        if limit and limit < self.config.max_model_len:
+            self.config.max_model_len = int(limit)
         eos = model.generation_config.eos_token_id
         eos_ids = set(eos if isinstance(eos, list) else [eos] if eos is not None else [])
         if tokenizer.eos_token_id is not None:
