@@ -18,6 +18,7 @@ import json
 import logging
 import os
 import subprocess
+import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -153,10 +154,12 @@ def _str_tags(tags: Mapping[str, Any] | None) -> dict[str, str]:
 
 def _create_run(experiment_id: str, name: str, tags: Mapping[str, str], params: Mapping[str, str]) -> str:
     from mlflow.entities import Param
-    from mlflow.utils.mlflow_tags import MLFLOW_RUN_NAME, MLFLOW_USER
+    from mlflow.utils.mlflow_tags import MLFLOW_RUN_NAME, MLFLOW_SOURCE_NAME, MLFLOW_SOURCE_TYPE, MLFLOW_USER
 
     mlflow_client = client()
-    all_tags = {MLFLOW_RUN_NAME: name, MLFLOW_USER: getpass.getuser(), **tags}
+    source = Path(sys.argv[0]).name if sys.argv and sys.argv[0] not in ("", "-c") else "python"
+    all_tags = {MLFLOW_RUN_NAME: name, MLFLOW_USER: getpass.getuser(), MLFLOW_SOURCE_NAME: source,
+                MLFLOW_SOURCE_TYPE: "LOCAL", **tags}
     run = mlflow_client.create_run(experiment_id, tags=all_tags, run_name=name)
     if params:
         mlflow_client.log_batch(run.info.run_id, params=[Param(k, v) for k, v in params.items()])

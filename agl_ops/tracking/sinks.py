@@ -74,6 +74,7 @@ class MlflowMetricSink:
     def __init__(self, run_id: str | None = None, prefix: str = "") -> None:
         self.run_id = active_run_id(run_id)
         self.prefix = prefix
+        self._client = client()
 
     def log_metrics(self, metrics: Mapping[str, Any], step: int | None = None) -> None:
         from mlflow.entities import Metric
@@ -83,7 +84,7 @@ class MlflowMetricSink:
             return
         now = int(time.time() * 1000)
         batch = [Metric(f"{self.prefix}{k}", v, now, step or 0) for k, v in values.items()]
-        client().log_batch(self.run_id, metrics=batch)
+        self._client.log_batch(self.run_id, metrics=batch)
 
 
 @dataclass

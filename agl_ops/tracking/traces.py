@@ -99,6 +99,7 @@ def log_rollout_trace(
     rollout: Rollout | None = None,
     experiment_id: str | None = None,
     run_id: str | None = None,
+    link: bool = True,
 ) -> str | None:
     """Write one rollout's spans as an MLflow trace; return its trace id (None if no spans).
 
@@ -136,12 +137,22 @@ def log_rollout_trace(
                   end_time_ns=_ns(span.end_time or span.start_time))
     failed = rollout is not None and rollout.status.value == "failed"
     root.end(outputs=outputs or None, status="ERROR" if failed else "OK", end_time_ns=_ns(end))
-    trace_id = root.trace_id
+    if link:
+        _link([root.trace_id], run_id)
+    return root.trace_id
+
+
+def _link(trace_ids: Sequence[str], run_id: str | None) -> None:
+    """Link traces to ``run_id`` unless it is the active run (MLflow links those itself).
+    Traces are written asynchronously, so flush first; one flush per batch."""
+    import mlflow
+
     active = mlflow.active_run()
-    if run_id is not None and (active is None or active.info.run_id != run_id):
-        mlflow.flush_trace_async_logging()
-        client().link_traces_to_run([trace_id], run_id)
-    return trace_id
+    if run_id is None or not trace_ids or (active is not None and active.info.run_id == run_id):
+        return
+    mlflow.flush_trace_async_logging()
+    for start in range(0, len(trace_ids), 100):  # the API's limit per call
+        client().link_traces_to_run(list(trace_ids[start:start + 100]), run_id)
 
 
 def log_rollout_traces(
@@ -160,9 +171,10 @@ def log_rollout_traces(
         if limit is not None and len(trace_ids) >= limit:
             break
         spans = store.query_spans(rollout.rollout_id, LATEST)
-        trace_id = log_rollout_trace(spans, rollout=rollout, experiment_id=experiment_id, run_id=run_id)
+        trace_id = log_rollout_trace(spans, rollout=rollout, experiment_id=experiment_id, run_id=run_id, link=False)
         if trace_id:
             trace_ids.append(trace_id)
+    _link(trace_ids, run_id)
     mlflow.flush_trace_async_logging()
     logger.info("logged %d rollout traces to MLflow", len(trace_ids))
     return trace_ids
