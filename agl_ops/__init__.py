@@ -34,6 +34,7 @@ _EXPORTS = {
     "MemoryStore": "agl_ops.store",
     "open_store": "agl_ops.store",
     "AlgorithmContext": "agl_ops.algorithms.base",
+    "VERL": "agl_ops.algorithms.verl",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

@@ -30,6 +30,10 @@ __all__ = [
     "SynthParams",
     "AgentParams",
     "EvalParams",
+    "PromptOptParams",
+    "OptimizerLLMParams",
+    "ApoParams",
+    "SearchParams",
     "load_params",
     "apply_overrides",
     "DEFAULT_PARAMS_PATH",
@@ -84,7 +88,8 @@ class LoraParams(Section):
 
 class VerlParams(Section):
     config: dict[str, Any] = Field(default_factory=dict, description="verl config overrides in verl's own nesting (algorithm, data, actor_rollout_ref, trainer); merged over the seed config and verl's defaults")
-    proxy_port: int = Field(4748, ge=1, le=65535, description="Port of our LLM proxy in front of verl's rollout servers")
+    pick: str = Field("last", pattern="^(first|last)$", description="verl trains one transition per rollout: the episode's first or last matched call")
+    rollout_timeout_s: float = Field(3600.0, gt=0, description="How long verl's rollout manager waits for a batch of rollouts")
     launch: bool = Field(True, description="Start training (false: only validate and print the command line)")
 
 
@@ -213,6 +218,63 @@ class ProxyParams(Section):
     max_connections: int = Field(256, ge=1, description="Keep-alive connections to the backend at most")
 
 
+class OptimizerLLMParams(Section):
+    endpoint: str | None = Field(None, description="OpenAI-compatible endpoint of the optimizer LLM that critiques and edits prompts (null: the agent's own model server); AGL_OPTIMIZER_ENDPOINT overrides")
+    model: str | None = Field(None, description="Model name at that endpoint (null: its first /v1/models entry); AGL_OPTIMIZER_MODEL overrides")
+    api_key_env: str = Field("AGL_OPTIMIZER_API_KEY", description="Environment variable holding the optimizer endpoint's API key (unset: none)")
+    temperature: float = Field(0.7, ge=0, description="Sampling temperature of critiques and edits (some diversity between children)")
+    max_tokens: int = Field(384, ge=16, description="Completion tokens per optimizer call")
+    timeout_s: float = Field(180.0, gt=0, description="Time limit of one optimizer call")
+    prompts_dir: str | None = Field(None, description="Folder overriding the optimizer's own prompt files (apo_gradient.txt, apo_edit.txt, propose_instruction.txt); null: the shipped ones")
+
+
+class ApoParams(Section):
+    rounds: int = Field(2, ge=0, description="Rounds of critique -> edit -> evaluate")
+    beam_width: int = Field(3, ge=1, description="Prompts kept in the beam at most")
+    expand: int = Field(2, ge=1, description="Beam prompts expanded per round, picked by UCB on their minibatch scores")
+    branch_factor: int = Field(2, ge=1, description="Edited children asked for per expanded prompt")
+    ucb_c: float = Field(1.0, ge=0, description="Exploration weight of the UCB pick (0: greedy on mean score)")
+    n_failures: int = Field(3, ge=1, description="Failed rollouts shown to the optimizer per critique")
+    show_reference: bool = Field(True, description="Show the train task's reference query in critiques (train data only; val/test answers are never shown)")
+    targets: list[str] = Field(default_factory=lambda: ["write_prompt"], min_length=1, description="Prompt resources APO may edit")
+
+
+class SearchParams(Section):
+    n_trials: int = Field(10, ge=1, description="Optuna (TPE) trials in total; a resumed study runs only the missing ones")
+    study_path: str = Field(".agl/prompt_search.db", description="SQLite file of the Optuna study (resume: run the same command again)")
+    study_name: str | None = Field(None, description="Study name (null: derived from the data, model and search space, so a changed setup starts a fresh study)")
+    bootstrap_size: int = Field(24, ge=0, description="Train tasks rolled out with the baseline prompt to bootstrap demonstrations (successful rollouts become demos)")
+    demo_pool: int = Field(8, ge=0, description="Demonstrations kept in the pool trials choose from")
+    max_demos: int = Field(4, ge=0, description="Demonstrations in one prompt at most")
+    proposed_instructions: int = Field(2, ge=0, description="Instruction variants proposed by the optimizer LLM (besides the project's own)")
+    prune: bool = Field(True, description="Stop a trial early when its first chunk of the minibatch is below the median of earlier trials")
+    confirm_top: int = Field(2, ge=1, description="Best trials (by minibatch accuracy) re-scored on val; the best of them on val wins")
+    seed_trials: bool = Field(True, description="Enqueue the baseline layout and the project's first variant as the first trials")
+
+
+class PromptOptParams(Section):
+    algorithm: str = Field("search", pattern="^(apo|search)$", description="apo: textual gradients + beam search; search: Optuna over instructions, demonstrations and schema rendering")
+    endpoint: str | None = Field(None, description="Agent's model endpoint (null: start the local model server on model_path, with the tracing proxy)")
+    model: str | None = Field(None, description="Model name at the endpoint (null: its first /v1/models entry)")
+    model_path: str | None = Field(None, description="Model the local server loads (null: model.path)")
+    minibatch_size: int = Field(16, ge=1, description="Train tasks that score one candidate prompt")
+    val_limit: int | None = Field(40, ge=1, description="Val tasks used to select the final prompt and to compare it with the baseline (null: the whole split)")
+    test_limit: int | None = Field(40, ge=1, description="Test tasks of the final baseline-vs-best report (null: the whole split; 0 skips it via --no-test)")
+    max_tokens: int = Field(128, ge=16, description="Completion tokens per agent call during optimization and the final comparison (both prompts alike)")
+    temperature: float = Field(0.0, ge=0, description="Agent sampling temperature while scoring prompts")
+    n_runners: int = Field(8, ge=1, description="Rollouts in flight at once (runner threads)")
+    max_prompt_chars: int = Field(6000, ge=200, description="Longest prompt template accepted (longer edits are rejected)")
+    min_improvement: float = Field(0.0, ge=0, description="A candidate replaces the baseline only when its val accuracy is higher by more than this")
+    max_time_s: float | None = Field(None, gt=0, description="Stop exploring once this wall-clock budget is spent (the final val selection still runs)")
+    seed: int | None = Field(None, description="Seed of minibatch sampling and the study (null: the global seed)")
+    output: str = Field("outputs/prompts/best.json", description="Best prompt set as resources JSON (DVC output; `agl-ops eval --prompts` loads it)")
+    metrics_file: str = Field("metrics/prompt_opt.json", description="Val/test accuracy of baseline vs best (DVC metrics)")
+    register_best: bool = Field(True, description="Register the best prompt set in MLflow's prompt registry (alias challenger)")
+    optimizer: OptimizerLLMParams = Field(default_factory=OptimizerLLMParams)
+    apo: ApoParams = Field(default_factory=ApoParams)
+    search: SearchParams = Field(default_factory=SearchParams)
+
+
 class Params(Section):
     """The whole of params.yaml. Sections absent from the file take their defaults."""
 
@@ -227,6 +289,7 @@ class Params(Section):
     model: ModelParams = Field(default_factory=ModelParams)
     serve: ServeParams = Field(default_factory=ServeParams)
     proxy: ProxyParams = Field(default_factory=ProxyParams)
+    prompt_opt: PromptOptParams = Field(default_factory=PromptOptParams)
 
 
 def _format_errors(exc: ValidationError, source: str) -> str:
