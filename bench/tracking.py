@@ -143,6 +143,9 @@ def main() -> None:
         register = bench_register(base_dir, adapter)
         ms_per_step = bench_metrics(steps)
         traces_per_s, stored_kb, raw_kb = bench_traces(n_traces)
+        import mlflow
+
+        mlflow.flush_trace_async_logging(terminate=True)  # else its exit hook prints after the headline
     model_label = "SmolLM2-135M fp32" if base else "tiny random Llama"
     print(f"tracking store setup (new sqlite db + migrations): {setup_s:.1f} s")
     print(f"model: {model_label} ({base_mb:.1f} MB), adapter {adapter_mb:.2f} MB")

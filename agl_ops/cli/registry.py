@@ -95,13 +95,14 @@ def promote_cmd(
     reason: Annotated[Optional[str], typer.Option(help="Why (recorded; expected with --force)")] = None,
     margin: Annotated[Optional[float], typer.Option(help="Required improvement (default: tracking.promotion_margin)")] = None,
     metric: Annotated[Optional[str], typer.Option(help="Metric compared (default: tracking.promotion_metric)")] = None,
+    strict: Annotated[bool, typer.Option(help="Exit 1 when refused (--no-strict: a refusal is a normal outcome, exit 0)")] = True,
     params: ParamsOption = Path("params.yaml"),
     overrides: SetOption = None,
 ) -> None:
     """Make the challenger the champion if it beats it on the test metric by the margin.
 
-    Otherwise refuse with both scores (exit status 1); --force promotes anyway and is
-    recorded with its --reason on the model version and the run.
+    Otherwise refuse with both scores (exit status 1 unless --no-strict); --force promotes
+    anyway and is recorded with its --reason on the model version and the run.
     """
     from agl_ops import tracking
 
@@ -118,9 +119,9 @@ def promote_cmd(
         except tracking.PromotionError as exc:
             console.print(f"[red]error:[/red] {exc}")
             raise typer.Exit(2) from None
-    color = "green" if decision.promoted else "yellow"
+    color = {"promoted": "green", "unchanged": "cyan"}.get(decision.outcome, "yellow")
     console.print(f"[{color}]{decision.message}[/]")
-    if not decision.promoted:
+    if decision.outcome == "refused" and strict:
         raise typer.Exit(1)
 
 

@@ -9,8 +9,9 @@ only referenced with ``reference_only``.
 
 Each version carries, as tags, the metrics the promotion gate compares
 (``agl.metric.<name>``) and the prompt set it was evaluated with
-(``agl.prompt_versions``). Model versions are strings in MLflow and ints here:
-:func:`mlflow_version` and :func:`version_number` are the one place that converts.
+(``agl.prompt_versions``). Model versions are strings in MLflow's API (its sqlite store
+hands back ints) and ints here: :func:`mlflow_version` and :func:`version_number` are the
+one place that converts.
 """
 
 from __future__ import annotations
@@ -213,7 +214,8 @@ def register_model(
     _, _, layout_tags = _layout(model_path, base_model, include_base, reference_only)
     _, version = log_model(model_path, registered_model_name=name, base_model=base_model,
                            include_base=include_base, reference_only=reference_only)
-    assert version is not None
+    if version is None:
+        raise RuntimeError(f"MLflow logged {model_path} but did not register it as {name!r}")
     all_tags: dict[str, Any] = {**layout_tags, "agl.model_dir": str(model_path), **(tags or {})}
     all_tags.update({f"{METRIC_TAG_PREFIX}{k}": repr(v) for k, v in flat.items()})
     if prompt_versions:

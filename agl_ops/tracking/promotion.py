@@ -51,6 +51,13 @@ class PromotionDecision(BaseModel):
     promoted: bool
     message: str
 
+    @property
+    def outcome(self) -> str:
+        """promoted | refused | unchanged (the candidate already is the champion)."""
+        if self.promoted:
+            return "promoted"
+        return "unchanged" if self.champion_version == self.candidate_version else "refused"
+
 
 def beats(candidate: float, champion: float, margin: float = 0.0, greater_is_better: bool = True) -> bool:
     """The candidate improves on the champion by more than zero and by at least ``margin``."""
@@ -97,8 +104,7 @@ def _record(decision: PromotionDecision, previous: ModelVersionInfo | None) -> N
     """Tags on the candidate version, and params/metrics/tags on the active run."""
     import mlflow
 
-    outcome = "promoted" if decision.promoted else "refused"
-    tags = {"agl.promotion.outcome": outcome, "agl.promotion.forced": str(decision.forced).lower(),
+    tags = {"agl.promotion.outcome": decision.outcome, "agl.promotion.forced": str(decision.forced).lower(),
             "agl.promotion.message": decision.message}
     if decision.reason:
         tags["agl.promotion.reason"] = decision.reason
@@ -141,6 +147,8 @@ def promote(
         raise PromotionError(f"model {model_name!r} has no version {ref!r} (register one with `agl-ops register`)")
     champion = get_model_version(model_name, CHAMPION)
     decision = _decide(candidate, champion, metric, margin, greater_is_better, force, reason)
+    if champion is not None and champion.version == candidate.version:
+        return decision  # nothing to decide: keep the champion's promotion record as it is
     if decision.promoted:
         set_model_alias(model_name, CHAMPION, candidate.version)
         prefix = candidate.tags.get(PROMPT_PREFIX_TAG)

@@ -45,6 +45,8 @@ def test_register_then_promote_refuse_and_force(tracking, mlflow_root, stub_mode
     out = runner.invoke(app, ["promote", "--params", params])  # +0.005 < margin 0.01
     assert out.exit_code == 1
     assert "0.4050" in out.output and "0.4000" in out.output and "refused" in out.output
+    out = runner.invoke(app, ["promote", "--no-strict", "--params", params])  # a refusal as a normal outcome
+    assert out.exit_code == 0 and "refused" in out.output
     out = runner.invoke(app, ["promote", "--margin", "0.001", "--params", params])
     assert out.exit_code == 0 and get_model_version(f"cli-{unique}", CHAMPION).version == 2
 

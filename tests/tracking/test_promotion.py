@@ -80,6 +80,11 @@ def test_gate_refuses_worse_accepts_better_and_logs_force(tracking, stub_model, 
     assert run_data.tags["agl.promotion.forced"] == "true" and run_data.tags["agl.promotion.reason"].startswith("rollback")
     assert run_data.metrics == {"candidate_score": 0.35, "champion_score": 0.45}
 
+    again = promote(name, 2)  # already the champion: nothing moves, its record is kept
+    assert not again.promoted and again.outcome == "unchanged" and "already the champion" in again.message
+    assert get_model_version(name, 2).tags["agl.promotion.forced"] == "true"
+    assert (refused.outcome, accepted.outcome) == ("refused", "promoted")
+
 
 def test_missing_metric_or_version(tracking, stub_model, unique):
     base = stub_model
