@@ -233,7 +233,8 @@ def _roles(prefix: str) -> list[str]:
     import mlflow
 
     found = mlflow.genai.search_prompts(filter_string=f"name LIKE '{prefix}-%'", max_results=1000)
-    return sorted(p.name[len(prefix) + 1:] for p in found)
+    # LIKE treats _ in the prefix as a wildcard: keep exact prefix matches only
+    return sorted(p.name[len(prefix) + 1:] for p in found if p.name.startswith(f"{prefix}-"))
 
 
 def load_prompt_set(
