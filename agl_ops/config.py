@@ -116,6 +116,7 @@ class TrainParams(Section):
     max_grad_norm: float = Field(1.0, gt=0, description="Gradient clipping norm")
     mini_batch_size: int | None = Field(None, ge=1, description="Transitions per optimizer step (null: the whole batch in one step)")
     micro_batch_size: int = Field(4, ge=1, description="Transitions per forward/backward (gradient accumulation)")
+    share_prefix: bool = Field(True, description="Run a prompt shared by a group's samples once per forward/backward (exact gradient, much less compute)")
     ppo_epochs: int = Field(1, ge=1, description="Passes over each batch")
     advantage: str = Field("grpo", description="Advantage estimator: grpo, dr_grpo, rloo")
     loss: str = Field("clip", description="Policy loss: clip, vanilla")

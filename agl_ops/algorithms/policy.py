@@ -21,7 +21,10 @@ import torch
 
 from agl_ops.config import LoraParams
 
-__all__ = ["Policy", "TokenBatch", "TrainRow", "collate", "response_logprobs", "autocast", "export_model"]
+__all__ = [
+    "Policy", "TokenBatch", "TrainRow", "collate", "response_logprobs", "shared_prefix_logprobs", "batch_logprobs",
+    "shares_prompt", "autocast", "export_model",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -110,7 +113,44 @@ def response_logprobs(
         input_ids=batch.input_ids, attention_mask=batch.attention_mask, position_ids=batch.position_ids,
         logits_to_keep=r + 1, use_cache=False,
     )
-    logits = out.logits[:, :-1, :].float()
+    return _token_logprobs(out.logits[:, :-1, :].float(), batch, temperature, with_entropy, entropy_grad)
+
+
+def shares_prompt(batch: TokenBatch) -> bool:
+    """True when every row has the same prompt (the n samples of one GRPO group)."""
+    p = batch.input_ids.shape[1] - batch.response_len
+    ids, attn = batch.input_ids[:, :p], batch.attention_mask[:, :p]
+    return batch.input_ids.shape[0] > 1 and bool(attn.all()) and bool((ids == ids[:1]).all())
+
+
+def shared_prefix_logprobs(
+    model: Any, batch: TokenBatch, *, temperature: float = 1.0, with_entropy: bool = False, entropy_grad: bool = False,
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """:func:`response_logprobs` for rows that share one prompt, with the prompt run once.
+
+    The prompt goes through the model once (batch 1) keeping its KV cache, which is
+    repeated for the n responses; the gradient still flows back through the prompt's
+    keys and values, so the result and its gradient equal the padded batch's, while a
+    group of n samples pays for its (usually long) prompt once instead of n times.
+    """
+    r = batch.response_len
+    p = batch.input_ids.shape[1] - r
+    n = batch.input_ids.shape[0]
+    prompt = batch.input_ids[:1, :p]
+    first = model(input_ids=prompt, position_ids=torch.arange(p).unsqueeze(0), use_cache=True, logits_to_keep=1)
+    cache = first.past_key_values
+    cache.batch_repeat_interleave(n)
+    rest = model(
+        input_ids=batch.responses, attention_mask=batch.attention_mask, position_ids=batch.position_ids[:, p:],
+        past_key_values=cache, use_cache=True, logits_to_keep=r,
+    )
+    logits = torch.cat([first.logits.expand(n, -1, -1), rest.logits[:, :-1, :]], dim=1).float()
+    return _token_logprobs(logits, batch, temperature, with_entropy, entropy_grad)
+
+
+def _token_logprobs(
+    logits: torch.Tensor, batch: TokenBatch, temperature: float, with_entropy: bool, entropy_grad: bool,
+) -> tuple[torch.Tensor, torch.Tensor | None]:
     if temperature != 1.0:
         logits = logits / temperature
     logp_all = torch.log_softmax(logits, dim=-1)
@@ -121,6 +161,15 @@ def response_logprobs(
             lp = logp_all if entropy_grad else logp_all.detach()
             entropy = -(lp.exp() * lp).sum(-1)
     return logp, entropy
+
+
+def batch_logprobs(
+    model: Any, batch: TokenBatch, *, share_prefix: bool = True, **kwargs: Any,
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Shared-prefix path when the rows share their prompt, padded batch otherwise."""
+    if share_prefix and shares_prompt(batch):
+        return shared_prefix_logprobs(model, batch, **kwargs)
+    return response_logprobs(model, batch, **kwargs)
 
 
 class Policy:

@@ -18,12 +18,14 @@ from typing import Any
 import torch
 
 from agl_ops.algorithms.losses import agg_denominator, aggregate, kl_penalty, policy_loss
-from agl_ops.algorithms.policy import Policy, TrainRow, autocast, collate, response_logprobs
+from agl_ops.algorithms.policy import Policy, TrainRow, autocast, batch_logprobs, collate, shares_prompt
 from agl_ops.config import TrainParams
 
 __all__ = ["make_optimizer", "make_scheduler", "micro_batches", "policy_update", "optimizer_steps_per_update"]
 
 logger = logging.getLogger(__name__)
+
+_MAX_GROUP_UNIT = 16  # rows of one shared-prompt forward at most (bounds the logits' memory)
 
 
 def make_optimizer(policy: Policy, params: TrainParams) -> torch.optim.Optimizer:
@@ -54,10 +56,23 @@ def optimizer_steps_per_update(n_rows: int, params: TrainParams) -> int:
     return per_epoch * params.ppo_epochs
 
 
-def micro_batches(rows: Sequence[TrainRow], size: int) -> list[list[TrainRow]]:
-    """Chunks of ``size`` rows of similar length (longest first: memory peaks early)."""
-    ordered = sorted(rows, key=lambda r: r.length, reverse=True)
-    return [ordered[i : i + size] for i in range(0, len(ordered), size)]
+def micro_batches(rows: Sequence[TrainRow], size: int, share_prefix: bool = False) -> list[list[TrainRow]]:
+    """Forward units: with ``share_prefix``, the rows of each prompt shared by several
+    rows (one GRPO group) form one unit, run with the prompt once; the other rows go in
+    chunks of ``size`` rows of similar length (longest first: memory peaks early)."""
+    units: list[list[TrainRow]] = []
+    rest = list(rows)
+    if share_prefix:
+        by_prompt: dict[tuple[int, ...], list[TrainRow]] = {}
+        for r in rows:
+            by_prompt.setdefault(tuple(r.prompt_ids), []).append(r)
+        groups = [g for g in by_prompt.values() if len(g) > 1]
+        units = [g[i : i + _MAX_GROUP_UNIT] for g in groups for i in range(0, len(g), _MAX_GROUP_UNIT)]
+        grouped = {id(r) for g in groups for r in g}
+        rest = [r for r in rows if id(r) not in grouped]
+    ordered = sorted(rest, key=lambda r: r.length, reverse=True)
+    units.sort(key=lambda u: max(r.length for r in u), reverse=True)
+    return units + [ordered[i : i + size] for i in range(0, len(ordered), size)]
 
 
 def _mini_batches(rows: list[TrainRow], params: TrainParams, gen: torch.Generator) -> list[list[TrainRow]]:
@@ -71,10 +86,10 @@ def _mini_batches(rows: list[TrainRow], params: TrainParams, gen: torch.Generato
 @torch.no_grad()
 def _fill_old_logprobs(policy: Policy, rows: list[TrainRow], params: TrainParams) -> None:
     """Logprobs of the policy before this update (the ratio's denominator)."""
-    for micro in micro_batches(rows, params.micro_batch_size):
+    for micro in micro_batches(rows, params.micro_batch_size, params.share_prefix):
         batch = collate(micro, policy.pad_id)
         with autocast(params.dtype):
-            logp, _ = response_logprobs(policy.model, batch, temperature=params.temperature)
+            logp, _ = batch_logprobs(policy.model, batch, share_prefix=params.share_prefix, temperature=params.temperature)
         for row, lp, n in zip(micro, logp, batch.response_mask.sum(-1).long()):
             row.old_logprobs = lp[: int(n)].tolist()
 
@@ -105,19 +120,20 @@ def _denominator(rows: Sequence[TrainRow], mode: str) -> float:
 
 
 def _micro_step(policy: Policy, micro: list[TrainRow], params: TrainParams, denom: float, sums: _Sums) -> tuple[float, int]:
-    """Forward/backward of one micro-batch; returns its loss share and token count."""
+    """Forward/backward of one micro-batch; returns its loss share and the number of
+    tokens that went through the model (a shared prompt counts once)."""
     batch = collate(micro, policy.pad_id)
     mask = batch.response_mask
     with autocast(params.dtype):
-        logp, entropy = response_logprobs(policy.model, batch, temperature=params.temperature, with_entropy=True,
-                                          entropy_grad=params.entropy_coef != 0)
+        logp, entropy = batch_logprobs(policy.model, batch, share_prefix=params.share_prefix, temperature=params.temperature,
+                                       with_entropy=True, entropy_grad=params.entropy_coef != 0)
         old = batch.old_logprobs if batch.old_logprobs is not None else logp.detach()
         out = policy_loss(params.loss, logp, old, batch.advantages, clip_low=params.clip_low, clip_high=params.clip_high)
         loss = aggregate(out.per_token, mask, params.loss_agg, denom)
         stats: dict[str, torch.Tensor] = {"pg_loss": out.per_token, "clipfrac": out.clipped.float(), "approx_kl": out.approx_kl}
         if params.kl_coef > 0:
             with torch.no_grad(), policy.reference() as ref:
-                ref_logp, _ = response_logprobs(ref, batch, temperature=params.temperature)
+                ref_logp, _ = batch_logprobs(ref, batch, share_prefix=params.share_prefix, temperature=params.temperature)
             kl = kl_penalty(params.kl_estimator, logp, ref_logp)
             loss = loss + params.kl_coef * aggregate(kl, mask, params.loss_agg, denom)
             stats["kl"] = kl
@@ -127,7 +143,10 @@ def _micro_step(policy: Policy, micro: list[TrainRow], params: TrainParams, deno
             stats["entropy"] = entropy
     loss.backward()
     sums.add(mask, **stats)
-    return float(loss.detach()), batch.n_tokens
+    computed = batch.n_tokens
+    if params.share_prefix and shares_prompt(batch):
+        computed -= (len(micro) - 1) * len(micro[0].prompt_ids)
+    return float(loss.detach()), computed
 
 
 def policy_update(
@@ -157,22 +176,23 @@ def policy_update(
             for r in rows:
                 r.old_logprobs = None  # on-policy: the detached current logprobs are exact
     policy.model.train()
-    sums, tokens, losses, norms = _Sums(), 0, [], []
+    sums, computed, losses, norms = _Sums(), 0, [], []
     trainable = policy.trainable_parameters()
     for _ in range(params.ppo_epochs):
         for mini in minis:
             denom = _denominator(mini, params.loss_agg)
             total = 0.0
-            for micro in micro_batches(mini, params.micro_batch_size):
+            for micro in micro_batches(mini, params.micro_batch_size, params.share_prefix):
                 loss, n = _micro_step(policy, micro, params, denom, sums)
                 total += loss
-                tokens += n
+                computed += n
             norms.append(float(torch.nn.utils.clip_grad_norm_(trainable, params.max_grad_norm)))
             optimizer.step()
             scheduler.step()
             optimizer.zero_grad(set_to_none=True)
             losses.append(total)
     elapsed = time.perf_counter() - start
+    tokens = sum(r.length for r in rows) * params.ppo_epochs
     metrics = {f"train/{k}": v for k, v in sums.means().items()}
     metrics.update({
         "train/loss": sum(losses) / len(losses),
@@ -180,7 +200,8 @@ def policy_update(
         "train/lr": float(scheduler.get_last_lr()[0]),
         "train/transitions": float(len(rows)),
         "train/response_tokens": float(sum(len(r.response_ids) for r in rows)),
-        "train/tokens": float(tokens),
+        "train/tokens": float(tokens),  # prompt + response of every transition, per pass
+        "train/computed_tokens": float(computed),  # what the model ran (shared prompts once)
         "train/tokens_per_s": tokens / elapsed if elapsed > 0 else 0.0,
         "time/update_s": elapsed,
     })

@@ -108,6 +108,37 @@ def test_lora_reference_is_the_base_model(tiny_policy_dir: Path) -> None:
     assert m2["train/kl"] > 0
 
 
+def _grouped_rows(vocab: int) -> list[TrainRow]:
+    """Two GRPO groups of 4 samples (one prompt each) plus two lone rows."""
+    rows = random_rows(10, vocab, seed=5)
+    for i in range(4):
+        rows[i].prompt_ids = list(rows[0].prompt_ids)
+        rows[4 + i].prompt_ids = list(rows[4].prompt_ids)
+    return rows
+
+
+def test_shared_prefix_update_equals_the_padded_one(tiny_policy_dir: Path) -> None:
+    states, metrics = [], []
+    for share in (False, True):
+        params = TrainParams(lr=1e-2, dtype="float32", micro_batch_size=3, share_prefix=share, max_grad_norm=1e9)
+        torch.manual_seed(0)
+        policy = Policy.load(tiny_policy_dir, params.lora)
+        opt = torch.optim.SGD(policy.trainable_parameters(), lr=1.0)
+        metrics.append(policy_update(policy, opt, make_scheduler(opt, params, 1), _grouped_rows(len(policy.tokenizer)), params))
+        states.append(policy.trainable_state())
+    for name, value in states[0].items():
+        torch.testing.assert_close(states[1][name], value, rtol=1e-4, atol=1e-6)
+    assert metrics[1]["train/tokens"] == metrics[0]["train/tokens"]
+    assert metrics[1]["train/computed_tokens"] < metrics[0]["train/computed_tokens"]  # each group's prompt ran once
+
+
+def test_micro_batches_group_shared_prompts() -> None:
+    rows = _grouped_rows(50)
+    units = micro_batches(rows, 2, share_prefix=True)
+    assert sorted(len(u) for u in units) == [2, 4, 4]  # the two lone rows share a padded chunk
+    assert all(len({tuple(r.prompt_ids) for r in u}) == 1 for u in units if len(u) == 4)
+
+
 def test_micro_batches_sort_by_length() -> None:
     rows = [TrainRow([1] * n, [2], 0.0) for n in (3, 9, 1, 5)]
     assert [[r.length for r in mb] for mb in micro_batches(rows, 2)] == [[10, 6], [4, 2]]
