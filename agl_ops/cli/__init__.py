@@ -9,6 +9,7 @@ from agl_ops.cli.app import app, console
 from agl_ops.cli import data  # noqa: E402,F401
 from agl_ops.cli import eval as _eval  # noqa: E402,F401
 from agl_ops.cli import model  # noqa: E402,F401
+from agl_ops.cli import optimize  # noqa: E402,F401
 from agl_ops.cli import pipeline, runtime  # noqa: E402,F401
 from agl_ops.cli import registry  # noqa: E402,F401
 

@@ -1,0 +1,148 @@
+"""Few-shot demonstrations for the SQL agent's write prompt, and how a trial composes
+that prompt from an instruction, demonstrations and a schema rendering style.
+
+Demonstrations come from train tasks only: first the ones the agent solved itself
+with the baseline prompt (bootstrapped: its own query, which returned the reference
+result), then, to fill the pool, train tasks with their reference query (labeled).
+The pool favours different query shapes (count, aggregate, order/limit, group, join,
+nesting) and different databases, so a few demos cover the patterns, not one schema.
+A demo's schema can be rendered three ways: ``none`` (question and SQL only),
+``columns`` (one ``table(col, ...)`` line per table the query uses) or ``create``
+(the CREATE TABLE statements of those tables, the style the agent shows for the real
+database).
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from pydantic import BaseModel
+
+__all__ = ["Demo", "DEMO_SCHEMA_STYLES", "ANSWER_CUES", "sql_shape", "build_demo_pool", "render_demo",
+           "compose_write_prompt", "escape_literal", "parse_instructions"]
+
+DEMO_SCHEMA_STYLES = ("none", "columns", "create")
+ANSWER_CUES = {
+    "fence": "Reply with only the SQL query inside a ```sql code block.",
+    "sql_label": "SQL:",
+}
+_SHAPES = [("count", r"\bcount\s*\("), ("agg", r"\b(avg|min|max|sum)\s*\("), ("where", r"\bwhere\b"),
+           ("order", r"\border\s+by\b"), ("limit", r"\blimit\b"), ("group", r"\bgroup\s+by\b"),
+           ("having", r"\bhaving\b"), ("join", r"\bjoin\b"), ("distinct", r"\bdistinct\b"),
+           ("nested", r"\(\s*select\b"), ("and", r"\band\b")]
+
+
+class Demo(BaseModel):
+    question: str
+    query: str
+    db_path: str
+    db_id: str = ""
+    task_id: str = ""
+    source: str = "labeled"  # bootstrapped (the agent's own successful query) | labeled (train reference)
+
+
+def sql_shape(query: str) -> tuple[str, ...]:
+    """The clauses a query uses: its "shape" for picking diverse demos."""
+    q = re.sub(r"'(?:[^']|'')*'", "''", query.lower())
+    return tuple(name for name, pattern in _SHAPES if re.search(pattern, q))
+
+
+def _demo(task: Mapping[str, Any], query: str, source: str) -> Demo:
+    return Demo(question=str(task["question"]), query=query.strip().rstrip(";"), db_path=str(task["db_path"]),
+                db_id=str(task.get("db_id", "")), task_id=str(task.get("id", "")), source=source)
+
+
+def build_demo_pool(bootstrapped: Iterable[tuple[Mapping[str, Any], str]], labeled: Sequence[Mapping[str, Any]],
+                    size: int, rng: random.Random, max_query_chars: int = 240) -> list[Demo]:
+    """Up to ``size`` demos: bootstrapped ones first, then labeled train tasks, each time
+    preferring a query shape (then a database) not in the pool yet."""
+    pool: list[Demo] = []
+    shapes: set[tuple[str, ...]] = set()
+    dbs: dict[str, int] = {}
+
+    def take(cands: list[Demo], strict: bool) -> None:
+        for d in cands:
+            if len(pool) >= size:
+                return
+            shape = sql_shape(d.query)
+            if any(p.question == d.question for p in pool) or len(d.query) > max_query_chars:
+                continue
+            if strict and (shape in shapes or dbs.get(d.db_id, 0) >= max(1, size // 3)):
+                continue
+            pool.append(d)
+            shapes.add(shape)
+            dbs[d.db_id] = dbs.get(d.db_id, 0) + 1
+
+    boot = [_demo(t, q, "bootstrapped") for t, q in bootstrapped if q]
+    lab = [_demo(t, str(t["query"]), "labeled") for t in labeled if t.get("query") and t.get("db_path")]
+    rng.shuffle(boot)
+    rng.shuffle(lab)
+    for strict in (True, False):
+        take(boot, strict)
+        take(lab, strict)
+    return pool
+
+
+def _used_tables(query: str, tables: Sequence[Any]) -> list[Any]:
+    q = query.lower()
+    used = [t for t in tables if re.search(r"\b" + re.escape(t.name.lower()) + r"\b", q)]
+    return used or list(tables)
+
+
+def _create_table(table: Any) -> str:
+    cols = []
+    for c in table.columns:
+        extra = " PRIMARY KEY" if c.primary_key else ""
+        extra += f" REFERENCES {c.references}" if c.references else ""
+        cols.append(f"  {c.name} {c.type}{extra}")
+    return f"CREATE TABLE {table.name} (\n" + ",\n".join(cols) + "\n);"
+
+
+def render_demo(demo: Demo, schema_style: str) -> str:
+    """One demo as prompt text (literal text: escape it before putting it in a template)."""
+    if schema_style not in DEMO_SCHEMA_STYLES:
+        raise ValueError(f"unknown demo schema style {schema_style!r}; choose from {DEMO_SCHEMA_STYLES}")
+    head = ""
+    if schema_style != "none":
+        from agl_ops.tasks.sql.schema import read_schema
+
+        tables = _used_tables(demo.query, read_schema(demo.db_path, 0))
+        if schema_style == "columns":
+            head = "\n".join(f"{t.name}({', '.join(c.name for c in t.columns)})" for t in tables) + "\n"
+        else:
+            head = "\n".join(_create_table(t) for t in tables) + "\n"
+    return f"{head}Question: {demo.question}\nSQL: {demo.query}"
+
+
+def escape_literal(text: str) -> str:
+    """Literal text inside an f-string template."""
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+def compose_write_prompt(instruction: str, demos: Sequence[Demo], demo_schema: str, cue: str) -> str:
+    """The write prompt of one trial. The fixed part (instruction, demos) comes first so
+    the server's prefix cache reuses it across tasks; ``{schema}`` and ``{question}``
+    come last, as in the baseline."""
+    parts = [escape_literal(instruction.strip())]
+    if demos:
+        shown = "\n\n".join(render_demo(d, demo_schema) for d in demos)
+        parts.append("Examples from other databases:\n\n" + escape_literal(shown))
+    parts.append("Now the database to query:\n\n{schema}")
+    parts.append("Question: {question}\n" + escape_literal(ANSWER_CUES[cue]))
+    return "\n\n".join(parts) + "\n"
+
+
+def parse_instructions(text: str) -> list[str]:
+    """Blocks separated by a line holding only ``---``; ``#`` lines are comments."""
+    blocks, current = [], []
+    for line in text.splitlines():
+        if line.strip() == "---":
+            blocks.append("\n".join(current).strip())
+            current = []
+        elif not line.lstrip().startswith("#"):
+            current.append(line)
+    blocks.append("\n".join(current).strip())
+    return [b for b in blocks if b]

@@ -1,0 +1,138 @@
+"""Prompt search mechanics against a scripted model: demos come from train only (the
+agent's own successful queries first), the study finds the prompt that works and the
+val check confirms it, and an interrupted study resumes where it stopped."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import optuna
+import pytest
+from optuna.trial import TrialState
+
+from agl_ops.algorithms.prompt_demos import Demo, build_demo_pool, compose_write_prompt, parse_instructions, sql_shape
+from agl_ops.algorithms.prompt_search import PromptSearch
+from agl_ops.config import PromptOptParams
+from tests.algorithms.prompt_env import ScriptedModel, fit, synth_rows
+
+PROPOSAL = "Write a single SQLite query that only uses the columns listed in the schema and nothing else."
+
+
+@pytest.fixture(scope="module")
+def rows(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    return synth_rows(tmp_path_factory.mktemp("search-data"))
+
+
+def _params(tmp_path: Path, **search) -> PromptOptParams:
+    return PromptOptParams.model_validate({
+        "minibatch_size": 8, "val_limit": 8, "max_tokens": 64,
+        "search": {"n_trials": 4, "study_path": str(tmp_path / "study.db"), "bootstrap_size": 12, "demo_pool": 4,
+                   "max_demos": 2, "proposed_instructions": 1, "confirm_top": 2, **search}})
+
+
+def _with_demos(prompt: str, row: dict) -> bool:
+    """The scripted model solves everything once it sees examples; without them only
+    the easy questions (so the baseline bootstraps a few demos of its own)."""
+    return "Examples from other databases" in prompt or (row["difficulty"] == "easy" and "Examples" not in prompt)
+
+
+def _optimizer(prompt: str) -> str:
+    return f"<instruction>{PROPOSAL}</instruction>"
+
+
+def test_search_finds_demos_and_confirms_on_val(rows: dict, tmp_path: Path) -> None:
+    model = ScriptedModel(rows, good=_with_demos, optimizer=_optimizer)
+    with model.fake.serve() as server:
+        result = fit(PromptSearch(_params(tmp_path), seed=0), server.url, rows)
+
+    assert result.improved and "Examples from other databases" in result.best.prompts["write_prompt"]
+    assert result.best.val_score == 1.0 and result.baseline.val_score < 1.0
+    assert result.best.config["demos"]  # a trial with demonstrations won
+    trials = [c for c in result.candidates if c.origin == "trial"]
+    assert len(trials) == 4
+    # the optimizer proposed an instruction once; it is one of the choices of the study
+    study = optuna.load_study(study_name=optuna.get_all_study_names(f"sqlite:///{tmp_path / 'study.db'}")[0],
+                              storage=f"sqlite:///{tmp_path / 'study.db'}")
+    setup = study.user_attrs["agl_setup"]
+    assert PROPOSAL in setup and len(model.optimizer_prompts) == 1
+    # demos are train tasks only: bootstrapped ones carry the agent's own (correct) query
+    val_test = {r["question"] for r in rows["val"] + rows["test"]}
+    composed = [p for p in model.write_prompts() if "Now the database to query" in p]
+    assert composed
+    for prompt in composed:
+        head = prompt.split("Now the database to query")[0]
+        assert not any(q in head for q in val_test)
+    train_by_q = {r["question"]: r for r in rows["train"]}
+    from agl_ops.algorithms.prompt_search import SearchSetup
+
+    pool = SearchSetup.from_json(setup).demos
+    assert pool and all(d.question in train_by_q for d in pool)
+    assert any(d.source == "bootstrapped" for d in pool)
+    minibatch_qs = {rows["train"][i]["question"] for i in SearchSetup.from_json(setup).minibatch}
+    assert not minibatch_qs & {d.question for d in pool}  # no demo answers its own scoring task
+
+
+def test_interrupted_study_resumes(rows: dict, tmp_path: Path) -> None:
+    model = ScriptedModel(rows, good=_with_demos, optimizer=_optimizer)
+    params = _params(tmp_path, n_trials=5, prune=False)
+
+    def stop_after_two(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
+        if len(study.get_trials(states=(TrialState.COMPLETE,))) >= 2:
+            raise KeyboardInterrupt
+
+    with model.fake.serve() as server:
+        with pytest.raises(KeyboardInterrupt):
+            fit(PromptSearch(params, seed=0, callbacks=[stop_after_two]), server.url, rows)
+        storage = f"sqlite:///{tmp_path / 'study.db'}"
+        name = optuna.get_all_study_names(storage)[0]
+        study = optuna.load_study(study_name=name, storage=storage)
+        first = {t.number: t.datetime_start for t in study.get_trials(states=(TrialState.COMPLETE,))}
+        assert len(first) == 2
+        study.ask()  # a trial cut off mid-way (as by SIGKILL): left RUNNING in the storage
+        n_writes, n_proposals = len(model.write_prompts()), len(model.optimizer_prompts)
+
+        result = fit(PromptSearch(params, seed=0), server.url, rows)
+
+    study = optuna.load_study(study_name=name, storage=storage)
+    complete = study.get_trials(states=(TrialState.COMPLETE,))
+    assert len(complete) == 5
+    assert {t.number: t.datetime_start for t in complete if t.number in first} == first  # kept, not redone
+    assert [t.state for t in study.trials if t.number == 2] == [TrialState.FAIL]  # the cut-off one
+    assert len(model.optimizer_prompts) == n_proposals  # setup reused: no new proposals...
+    # ...and no new bootstrap: the resumed run scored 3 trials x 8 tasks + the val check only
+    finalists = 1 + min(2, len({c.prompts["write_prompt"] for c in result.candidates if c.origin == "trial"}))
+    assert len(model.write_prompts()) - n_writes == 3 * 8 + finalists * 8
+    assert {c.id for c in result.candidates if c.origin == "trial"} == {f"t{t.number}" for t in complete}
+
+
+def test_pruning_stops_weak_trials(rows: dict, tmp_path: Path) -> None:
+    model = ScriptedModel(rows, good=_with_demos, optimizer=_optimizer)
+    params = _params(tmp_path, n_trials=6, proposed_instructions=0)
+    with model.fake.serve() as server:
+        result = fit(PromptSearch(params, seed=3), server.url, rows)
+    states = [c.config["state"] for c in result.candidates if c.origin == "trial"]
+    assert "PRUNED" in states and "COMPLETE" in states
+    pruned = [c for c in result.candidates if c.config.get("state") == "PRUNED"]
+    assert all(not c.config.get("demos") or c.config.get("n_demos") == 0 for c in pruned)
+
+
+def test_demo_pool_prefers_bootstrapped_and_diverse_shapes(rows: dict) -> None:
+    import random
+
+    train = rows["train"]
+    boot = [(train[0], "SELECT 1"), (train[1], "")]  # an empty query is not a demo
+    pool = build_demo_pool(boot, train[2:], 5, random.Random(0))
+    assert pool[0].source == "bootstrapped" and pool[0].query == "SELECT 1"
+    assert len(pool) == 5 and len({d.question for d in pool}) == 5
+    assert len({sql_shape(d.query) for d in pool}) >= 4
+
+
+def test_compose_escapes_literal_braces_and_keeps_placeholders(rows: dict) -> None:
+    demo = Demo(question="Odd {braces}?", query="SELECT '{x}' FROM t", db_path=rows["train"][0]["db_path"])
+    for style in ("none", "columns", "create"):
+        text = compose_write_prompt("Be {careful}.", [demo], style, "sql_label")
+        filled = text.format(schema="<S>", question="<Q>")
+        assert "Be {careful}." in filled and "SELECT '{x}' FROM t" in filled and filled.rstrip().endswith("SQL:")
+        assert filled.index("<S>") < filled.index("<Q>")
+    assert "CREATE TABLE" in compose_write_prompt("x", [demo], "create", "fence")
+    assert parse_instructions("# c\nA\n---\n\nB\nmore\n---\n") == ["A", "B\nmore"]
