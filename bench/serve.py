@@ -21,6 +21,9 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# Both sides (the server subprocess inherits it): on a shared 2-core VM, OpenMP threads that
+# spin-wait collapse when other processes run (HF generate fell from ~9 to ~1 tok/s here).
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -127,6 +130,7 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=16, help="requests per level (level 1 uses --single-requests)")
     ap.add_argument("--single-requests", type=int, default=4)
     ap.add_argument("--new-tokens", type=int, default=64)
+    ap.add_argument("--threads", type=int, default=None, help="torch threads on both sides (default: torch's)")
     ap.add_argument("--no-hf", action="store_true", help="skip the HF generate side")
     ap.add_argument("--generate-batch", action="store_true",
                     help="also time transformers' generate_batch (continuous batching) on all requests")
@@ -139,6 +143,9 @@ def main() -> None:
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
+    if args.threads:
+        torch.set_num_threads(args.threads)
+
     from agl_ops.llm.client import ModelServerProcess
     from agl_ops.llm.prepare import check_model_dir, prepare_model
 
@@ -149,7 +156,8 @@ def main() -> None:
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
     msgs, ids = _requests(tokenizer, args.requests)
     print(f"{args.requests} requests, prompts {min(map(len, ids))}-{max(map(len, ids))} tokens "
-          f"(shared prefix), {args.new_tokens} new tokens, temperature 0.7, top_p 0.95; torch threads {torch.get_num_threads()}")
+          f"(shared prefix), {args.new_tokens} new tokens, temperature 0.7, top_p 0.95; torch threads "
+          f"{torch.get_num_threads()}, OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']}")
 
     model = None
     if not args.no_hf:
@@ -158,8 +166,10 @@ def main() -> None:
         _hf(model, ids[:1], 1, 4, pad)  # warm-up
     ours: dict[int, float] = {}
     hf: dict[int, float] = {}
-    with ModelServerProcess(model_dir, extra_args=["--dtype", args.dtype, "--served-model-name", "bench"],
-                            startup_timeout_s=300) as server:
+    server_args = ["--dtype", args.dtype, "--served-model-name", "bench"]
+    if args.threads:
+        server_args += ["--threads", str(args.threads)]
+    with ModelServerProcess(model_dir, extra_args=server_args, startup_timeout_s=300) as server:
         import httpx
 
         health = httpx.get(f"{server.url}/health").json()

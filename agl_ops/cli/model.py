@@ -51,6 +51,7 @@ def serve_cmd(
     port: Annotated[Optional[int], typer.Option(help="Port")] = None,
     dtype: Annotated[Optional[str], typer.Option(help="auto, float32 or bfloat16")] = None,
     served_model_name: Annotated[Optional[str], typer.Option(help="Model id reported to clients")] = None,
+    threads: Annotated[Optional[int], typer.Option(help="torch CPU threads (default: serve.num_threads)")] = None,
     token_env: Annotated[str, typer.Option(help="Environment variable holding the bearer token (unset = no auth)")] = "AGL_SERVE_TOKEN",
     dry_run: Annotated[bool, typer.Option(help="vllm: print the command instead of running it")] = False,
 ) -> None:
@@ -63,6 +64,8 @@ def serve_cmd(
         _serve_vllm(cfg, model_path, adapter or s.adapter_path, host or s.host, port or s.port,
                     dtype or s.dtype, served_model_name or s.served_model_name, token, dry_run)
         return
+    # before torch loads OpenMP: spin-waiting threads collapse on a shared CPU (10x slower here)
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     import uvicorn
 
     from agl_ops.llm.engine import Engine, EngineConfig
@@ -71,7 +74,7 @@ def serve_cmd(
 
     config = EngineConfig(model_path=model_path, adapter_path=adapter or s.adapter_path, dtype=dtype or s.dtype,
                           max_batch_size=s.max_batch_size, max_model_len=s.max_model_len,
-                          prefix_cache_tokens=s.prefix_cache_tokens, num_threads=s.num_threads)
+                          prefix_cache_tokens=s.prefix_cache_tokens, num_threads=threads or s.num_threads)
     try:
         with console.status(f"loading {model_path}"):
             engine = Engine(config)

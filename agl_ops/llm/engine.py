@@ -318,7 +318,7 @@ class Engine:
                 done.append(i)
                 self._finish(seq, reason)
             elif seq.sink is not None:
-                seq.sink(seq, False)
+                _notify(seq, False)
         for i in reversed(done):
             moved = self._kv.remove(i)
             if moved is not None:
@@ -343,7 +343,7 @@ class Engine:
     def _finish(self, seq: Sequence, reason: str) -> None:
         seq.finish_reason = reason
         if seq.sink is not None:
-            seq.sink(seq, True)
+            _notify(seq, True)
 
     def _fail_all(self, message: str) -> None:
         with self._cond:
@@ -354,3 +354,12 @@ class Engine:
             if not seq.finished:
                 seq.error = message
                 self._finish(seq, "error")
+
+
+def _notify(seq: Sequence, finished: bool) -> None:
+    """A sink that fails (its client went away, its loop closed) must not fail the batch."""
+    try:
+        seq.sink(seq, finished)  # type: ignore[misc]
+    except Exception as exc:
+        seq.cancelled = True
+        logger.debug("dropping sequence %d: its sink failed (%s)", seq.seq_id, exc)

@@ -31,6 +31,23 @@ def build_tiny_model(path: Path, seed: int = 0) -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def _one_torch_thread(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Tiny models gain nothing from a second thread, and on a shared 2-core machine
+    two OpenMP threads stall each other; restored after each test."""
+    if request.node.get_closest_marker("slow"):
+        yield
+        return
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_tiny_model(tmp_path_factory.mktemp("tiny-llama") / "model")
