@@ -27,8 +27,8 @@ from pathlib import Path
 
 import httpx
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _http import Connection, serve_stub  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent / "lib"))
+from asynchttp import Connection, serve_stub  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -121,7 +121,7 @@ def main() -> None:
     ap.add_argument("--write-docs", action="store_true", help="append the figures to docs/benchmarks.md")
     args = ap.parse_args()
     if args.quick:
-        args.sequential, args.per_client = 200, 10
+        args.sequential, args.per_client = 200, 20
     try:
         import uvloop
 
@@ -158,6 +158,7 @@ def main() -> None:
         d_lat, p_lat, seq_errors = asyncio.run(_sequential(proxy_port, stub_port, [path(i) for i in range(args.sequential)], body))
         direct_s, _, _ = asyncio.run(_concurrent(stub_port, [["/v1/chat/completions"] * args.per_client
                                                              for _ in range(args.clients)], body))
+        asyncio.run(_concurrent(proxy_port, [[path(c)] for c in range(args.clients)], body))  # open the pools
         conc_paths = [[path(c) for _ in range(args.per_client)] for c in range(args.clients)]
         elapsed, lat, conc_errors = asyncio.run(_concurrent(proxy_port, conc_paths, body))
         flush = httpx.post(f"http://127.0.0.1:{proxy_port}/agl/flush", timeout=120).json()

@@ -123,7 +123,7 @@ def _hf_generate_batch(model, ids: list[list[int]], new_tokens: int, pad_id: int
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="8 requests, 16 new tokens, levels 1 and 8 (< 1 min)")
+    ap.add_argument("--quick", action="store_true", help="8 requests, 32 new tokens, levels 1 and 8 (about a minute)")
     ap.add_argument("--model", default=str(ROOT / "models" / "base"), help="model directory (prepared if it is models/base and missing)")
     ap.add_argument("--dtype", default="auto", help="our server's dtype (HF generate stays fp32, the reference)")
     ap.add_argument("--levels", default="1,4,8,16")
@@ -137,7 +137,7 @@ def main() -> None:
     ap.add_argument("--write-docs", action="store_true", help="append the table to docs/benchmarks.md")
     args = ap.parse_args()
     if args.quick:
-        args.levels, args.requests, args.single_requests, args.new_tokens = "1,8", 8, 2, 16
+        args.levels, args.requests, args.single_requests, args.new_tokens = "1,8", 8, 2, 32
     levels = [int(x) for x in args.levels.split(",")]
 
     import torch

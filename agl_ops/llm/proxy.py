@@ -152,9 +152,10 @@ class LLMProxy:
 
         @asynccontextmanager
         async def lifespan(_app: FastAPI):
-            self._client = aiohttp.ClientSession(
+            self._client = aiohttp.ClientSession(  # headers set once: per-request header merging is costly
                 connector=aiohttp.TCPConnector(limit=self._max_connections, keepalive_timeout=60),
-                timeout=self._timeout, auto_decompress=False)
+                timeout=self._timeout, auto_decompress=False, headers=self._backend_headers,
+                skip_auto_headers=("User-Agent",))
             try:
                 yield
             finally:
@@ -207,8 +208,7 @@ class LLMProxy:
         if scope.get("query_string"):
             url += "?" + scope["query_string"].decode()
         try:
-            async with self._client.request(scope["method"], url, data=body or None,
-                                            headers=self._backend_headers) as resp:
+            async with self._client.request(scope["method"], url, data=body or None) as resp:
                 headers = [(b"content-type", resp.headers.get("content-type", "application/json").encode())]
                 await send({"type": "http.response.start", "status": resp.status, "headers": headers})
                 async for chunk in resp.content.iter_any():
@@ -249,8 +249,8 @@ class LLMProxy:
     async def _recorded_unary(self, call: _Call, forwarded: dict[str, Any], send: Send) -> None:
         assert self._client is not None
         try:
-            async with self._client.post(f"{self.backend_url}/v1/{call.endpoint}", data=orjson.dumps(forwarded),
-                                         headers=self._backend_headers) as resp:
+            async with self._client.post(f"{self.backend_url}/v1/{call.endpoint}",
+                                         data=orjson.dumps(forwarded)) as resp:
                 status, content = resp.status, await resp.read()
                 version = resp.headers.get(MODEL_VERSION_HEADER)
         except (aiohttp.ClientError, TimeoutError) as exc:
@@ -289,8 +289,8 @@ class LLMProxy:
         assert self._client is not None
         started = False
         try:
-            async with self._client.post(f"{self.backend_url}/v1/{call.endpoint}", data=orjson.dumps(forwarded),
-                                         headers=self._backend_headers) as resp:
+            async with self._client.post(f"{self.backend_url}/v1/{call.endpoint}",
+                                         data=orjson.dumps(forwarded)) as resp:
                 version = resp.headers.get(MODEL_VERSION_HEADER)
                 if resp.status != 200:
                     content = await resp.read()
