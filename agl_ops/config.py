@@ -176,6 +176,7 @@ class AgentParams(Section):
     exec_timeout_s: float = Field(5.0, gt=0, description="Time limit of one SQL query")
     max_rows: int = Field(10_000, ge=1, description="Rows a query may return before it is an error")
     request_timeout_s: float = Field(120.0, gt=0, description="Time limit of one model call")
+    query_stop: list[str] = Field(default_factory=lambda: [";", "\n\n"], max_length=4, description="Stop sequences of the query-writing calls (write, rewrite): the query ends there")
 
 
 class EvalParams(Section):

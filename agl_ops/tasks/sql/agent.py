@@ -8,7 +8,7 @@ the step, and ``agent_match="write|rewrite"`` selects the query-writing calls.
 
 A failed execution needs no model to judge it: the check step then feeds the error
 back to the rewrite step directly. The final answer is the last query that ran
-without error (or the last query, if none did).
+without error (or the last query written, if none did).
 """
 
 from __future__ import annotations
@@ -67,7 +67,8 @@ class _State(TypedDict, total=False):
     correct: bool
     turns: int
     llm_calls: int
-    last_ok_query: str
+    last_query: str  # the last non-empty query
+    last_ok_query: str  # the last query that ran without error
 
 
 class _Episode:
@@ -84,6 +85,8 @@ class _Episode:
         extra = {k: v for k, v in params.items() if k not in _OPENAI_ARGS}
         if extra:
             self.kwargs["extra_body"] = extra
+        stops = self.kwargs.pop("stop", None)
+        self.stops: list[str] = [stops] if isinstance(stops, str) else list(stops or [])
 
     def prompt(self, name: str, **fields: Any) -> str:
         template = self.prompts[name]
@@ -94,9 +97,10 @@ class _Episode:
                              f"its fields must be among {sorted(PROMPT_FIELDS[name])}") from exc
 
     def chat(self, step: str, prompt: str) -> str:
+        stops = self.stops + (list(self.agent.query_stop) if step != "check" else [])
         response = self.client.chat.completions.create(
             model=self.llm.model, messages=[{"role": "user", "content": prompt}],
-            extra_headers={SPAN_NAME_HEADER: step}, **self.kwargs,
+            extra_headers={SPAN_NAME_HEADER: step}, **self.kwargs, **({"stop": stops[:4]} if stops else {}),
         )
         return response.choices[0].message.content or ""
 
@@ -105,7 +109,7 @@ class _Episode:
             return {"execution": f"Error: {_NO_SQL}", "exec_ok": False, "exec_error": _NO_SQL}
         result = execute_sql(self.db_path, query, self.agent.limits)
         out: dict[str, Any] = {"execution": format_result(result, self.agent.truncate_length),
-                               "exec_ok": result.ok, "exec_error": result.error}
+                               "exec_ok": result.ok, "exec_error": result.error, "last_query": query}
         if result.ok:
             out["last_ok_query"] = query
         return out
@@ -152,6 +156,7 @@ class LitSQLAgent(LitAgent):
     def __init__(
         self, max_turns: int = 3, truncate_length: int = 1024, *, schema_max_chars: int = 2000, sample_rows: int = 3,
         max_tokens: int = 256, limits: ExecLimits | None = None, request_timeout_s: float = 120.0,
+        query_stop: tuple[str, ...] = (";", "\n\n"),
     ) -> None:
         if max_turns < 1:
             raise ValueError("max_turns must be >= 1")
@@ -162,6 +167,7 @@ class LitSQLAgent(LitAgent):
         self.max_tokens = max_tokens
         self.limits = limits or ExecLimits()
         self.request_timeout_s = request_timeout_s
+        self.query_stop = tuple(query_stop)  # stop sequences of write/rewrite calls: a query ends there
         self._graph: Any = None
         self._lock = threading.Lock()
 
@@ -223,11 +229,14 @@ class LitSQLAgent(LitAgent):
             )
         finally:
             episode.client.close()
-        final = state.get("last_ok_query") or state.get("query", "")
+        final = state.get("last_ok_query") or state.get("last_query", "")
         reward = execution_reward(db_path, final, str(task["query"]), self.limits)
+        final_error = None
+        if not state.get("last_ok_query"):
+            final_error = execute_sql(db_path, final, self.limits).error if final else _NO_SQL
         outcome = SqlOutcome(
             task_id=task.get("id"), db_id=task.get("db_id"), difficulty=task.get("difficulty"), final_query=final,
-            exec_ok=bool(state.get("last_ok_query")), exec_error=None if state.get("last_ok_query") else state.get("exec_error"),
+            exec_ok=bool(state.get("last_ok_query")), exec_error=final_error,
             turns=state.get("turns", 0), llm_calls=state.get("llm_calls", 0), checked_correct=bool(state.get("correct")),
             reward=reward,
         )

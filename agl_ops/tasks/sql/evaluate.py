@@ -31,8 +31,9 @@ __all__ = ["EvalResult", "ExampleResult", "TierMetrics", "evaluate", "summarize"
 
 logger = logging.getLogger(__name__)
 
-_EXEC_ERROR_KINDS = ("no such column", "no such table", "syntax error", "timed out", "not authorized",
-                     "only SELECT", "no SQL query found", "ambiguous column", "misuse of aggregate")
+_EXEC_ERROR_KINDS = ("no such column", "no such table", "syntax error", "incomplete input", "timed out",
+                     "not authorized", "only SELECT", "no SQL query found", "ambiguous column", "misuse of aggregate",
+                     "no such function", "more than")
 
 
 class ExampleResult(BaseModel):

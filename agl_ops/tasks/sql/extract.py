@@ -15,7 +15,8 @@ __all__ = ["extract_sql", "is_correct_verdict", "CORRECT_VERDICT"]
 CORRECT_VERDICT = "THE QUERY IS CORRECT"
 
 _FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+-]*)[ \t]*\n?(.*?)(?:```|\Z)", re.S)
-_START = re.compile(r"\b(SELECT|WITH)\b", re.I)
+# a query starts at SELECT, or at WITH that opens a common table expression ("with the ..." is prose)
+_START = re.compile(r"\bSELECT\b|\bWITH\s+(?:RECURSIVE\s+)?[\w\"`\[\]]+\s*(?:\([^)]*\)\s*)?AS\s*\(", re.I)
 _PROSE = re.compile(
     r"^\s*(this|the|here|note|explanation|it|which|where\s+\w+\s+is|in this|output|result|answer|i\s|we\s|\*\*|#|-\s)",
     re.I,
@@ -65,7 +66,7 @@ def extract_sql(reply: str | None) -> str:
         if lang and lang not in ("sql", "sqlite", "postgresql", "mysql"):
             if not _START.search(block):
                 continue
-        sql = _from_plain(block) if not block.lstrip().upper().startswith(("SELECT", "WITH")) else _cut_at_semicolon(block).strip()
+        sql = _cut_at_semicolon(block).strip() if _START.match(block.lstrip()) else _from_plain(block)
         if sql:
             return sql.rstrip(";").strip()
     return _from_plain(reply).rstrip(";").strip()
