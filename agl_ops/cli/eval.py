@@ -39,12 +39,12 @@ def eval_cmd(
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
     try:
-        with model_endpoint(cfg, endpoint) as url:
+        with model_endpoint(cfg, endpoint, params_path=str(params)) as url:
             resources = resources_from_params(cfg, url, model)
             console.print(f"evaluating {len(tasks)} {split} tasks with {resources['main_llm'].model} at {url}")
             result = evaluate(tasks, resources, agent=agent_from_params(cfg), split=split,
                               n_runners=n_runners or cfg.eval.n_runners, timeout_s=cfg.runner.timeout_s)
-    except (RuntimeError, ConnectionError) as exc:
+    except (RuntimeError, OSError) as exc:  # no endpoint, server failed to start, model missing, unreachable
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -65,12 +65,12 @@ def sql_dev(*, endpoint: str | None, model: str | None, limit: int, n_runners: i
     cfg = load_cli_params(params, None)
     try:
         tasks = tasks_from_params(cfg, split, limit)
-        with model_endpoint(cfg, endpoint) as url:
+        with model_endpoint(cfg, endpoint, params_path=str(params)) as url:
             resources = resources_from_params(cfg, url, model)
             console.print(f"SQL agent on {len(tasks)} {split} tasks with {resources['main_llm'].model} at {url}")
             report = Trainer(n_runners=n_runners, initial_resources=resources, timeout_s=cfg.runner.timeout_s).dev(
                 agent_from_params(cfg), tasks, limit=limit, console=console)
-    except (DataError, RuntimeError, ConnectionError) as exc:
+    except (DataError, RuntimeError, OSError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
     if report.all_failed:

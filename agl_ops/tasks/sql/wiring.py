@@ -64,10 +64,18 @@ def resources_from_params(cfg: Params, endpoint: str, model: str | None = None, 
 
 
 @contextmanager
-def model_endpoint(cfg: Params, endpoint: str | None = None) -> Iterator[str]:
-    """Yield the model endpoint URL: ``endpoint``, else ``eval.endpoint``."""
+def model_endpoint(cfg: Params, endpoint: str | None = None, *, params_path: str | None = None) -> Iterator[str]:
+    """Yield the model endpoint URL: ``endpoint``, else ``eval.endpoint``, else a local
+    ``agl-ops serve`` on ``eval.model_path`` started for the block (and stopped after)."""
     url = endpoint or cfg.eval.endpoint
-    if not url:
-        raise RuntimeError("no model endpoint: start a model server and pass --endpoint http://127.0.0.1:PORT "
-                           "(or set eval.endpoint in params.yaml)")
-    yield url
+    if url:
+        yield url
+        return
+    from agl_ops.llm.client import ModelServerProcess
+    from agl_ops.llm.prepare import check_model_dir
+
+    check_model_dir(cfg.eval.model_path)  # a clear error (run `agl-ops model prepare`) before a slow start
+    extra = ["--params", params_path] if params_path else []
+    logger.info("starting a local model server on %s", cfg.eval.model_path)
+    with ModelServerProcess(cfg.eval.model_path, extra_args=extra) as server:
+        yield server.url

@@ -64,9 +64,10 @@ def test_eval_writes_metrics_and_examples(project: Path) -> None:
     assert (project / "runs" / "eval" / "here" / "examples.csv").exists()
 
 
-def test_eval_without_endpoint_is_a_clear_error(project: Path) -> None:
+def test_eval_without_endpoint_or_model_is_a_clear_error(project: Path) -> None:
+    # no endpoint: eval would start a local server on eval.model_path, which does not exist here
     result = CliRunner().invoke(app, ["eval"])
-    assert result.exit_code == 2 and "endpoint" in result.output
+    assert result.exit_code == 2 and "agl-ops model prepare" in result.output
 
 
 def test_dev_defaults_to_the_sql_agent(project: Path) -> None:
@@ -75,3 +76,17 @@ def test_dev_defaults_to_the_sql_agent(project: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "dry run" in result.output and "4/4 succeeded, mean reward 1.000" in result.output
     assert "fake-model" in result.output  # the model name was discovered from /v1/models
+
+
+@pytest.mark.slow
+def test_eval_starts_a_local_model_server(project: Path) -> None:
+    """No endpoint: eval starts `agl-ops serve` on eval.model_path (a tiny random model
+    here), runs every rollout through it and stops it."""
+    from tests.llm.conftest import build_tiny_model
+
+    model_dir = build_tiny_model(project / "tiny-model")
+    result = CliRunner().invoke(app, ["eval", "--limit", "3", "--set", f"eval.model_path={model_dir}",
+                                      "--set", "agent.max_tokens=16", "--out", "runs/eval/local"])
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((project / "runs" / "eval" / "local" / "metrics.json").read_text())
+    assert metrics["n"] == 3 and metrics["error_counts"].get("rollout_failed", 0) == 0
