@@ -37,7 +37,7 @@ def setup_logging(verbose: bool = False) -> None:
         handlers=[RichHandler(console=Console(stderr=True), show_path=False, rich_tracebacks=False)],
         force=True,
     )
-    for noisy in ("httpx", "httpcore", "urllib3", "alembic", "mlflow", "prefect", "filelock"):
+    for noisy in ("httpx", "httpx2", "httpcore", "urllib3", "alembic", "mlflow", "prefect", "filelock"):  # openai uses httpx2
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
