@@ -19,7 +19,6 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
-import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -279,7 +278,7 @@ class Engine:
         n = len(ids) - 1  # the last prompt token is fed by the first decode step
         hit, prefix = self._prefix.lookup(ids, n)
         if hit < n:
-            cache = prompt_cache(prefix, self._kv.n_layers)
+            cache = prompt_cache(prefix)
             self._decoder(input_ids=torch.tensor([ids[hit:n]]), position_ids=torch.arange(hit, n)[None],
                           past_key_values=cache, use_cache=True)
             kv = kv_of(cache)

@@ -167,7 +167,7 @@ class _StepCache(Cache):
         super().__init__(layers=[_StepLayer(owner, i, rows, col) for i in range(owner.n_layers)])
 
 
-def prompt_cache(prefix: list[tuple[torch.Tensor, torch.Tensor]] | None, n_layers: int) -> Cache:
+def prompt_cache(prefix: list[tuple[torch.Tensor, torch.Tensor]] | None) -> Cache:
     """A ``DynamicCache`` seeded with a cached prefix (its tensors are not modified:
     DynamicCache concatenates into new ones)."""
     from transformers import DynamicCache

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from typing import Any, Literal, Union
+from typing import Any, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -227,6 +227,3 @@ def completion_chunk(chunk_id: str, created: int, model: str, version: str, inde
         choice["token_ids"] = token_ids
     return {"id": chunk_id, "object": "text_completion", "created": created, "model": model,
             "choices": [choice], "model_version": version}
-
-
-StreamKind = Literal["chat", "completion"]
