@@ -31,6 +31,7 @@ from agl_ops.algorithms.checkpoint import LoopState, latest_checkpoint, load_che
 from agl_ops.algorithms.metrics import MetricsSink, as_sink, default_sinks
 from agl_ops.algorithms.policy import Policy, TrainRow, export_model
 from agl_ops.algorithms.reload import NoReload, Reloader, version_id
+from agl_ops.algorithms.shaping import shaped_reward
 from agl_ops.algorithms.update import make_optimizer, make_scheduler, optimizer_steps_per_update, policy_update
 from agl_ops.config import TrainParams
 from agl_ops.types import LLM, Resource, Rollout, Triplet
@@ -268,12 +269,16 @@ class GRPO:
         rollout_s = time.perf_counter() - step_start
         episodes = []
         for r in rollouts:
-            triplets = adapter.adapt(r, ctx.spans(r))
+            spans = ctx.spans(r)
+            triplets = adapter.adapt(r, spans)
             if triplets:
-                episodes.append((task_key(r.input), float(triplets[0].metadata["episode_reward"]), triplets))
+                reward = float(triplets[0].metadata["episode_reward"])
+                episodes.append((task_key(r.input), shaped_reward(p.reward_shaping, r, spans, reward, p.shaping_options), triplets))
         rows, group_metrics = build_rows(episodes, p)
         metrics = {**rollout_metrics(rollouts, "train", self.success_threshold), **group_metrics,
                    **adapter.reset_stats().as_metrics(), "time/rollout_s": rollout_s}
+        if episodes:
+            metrics["train/shaped_reward_mean"] = sum(e[1] for e in episodes) / len(episodes)
         if rows:
             metrics.update(policy_update(policy, optimizer, scheduler, rows, p, generator=gen))
             loop.optimizer_steps += optimizer_steps_per_update(len(rows), p)

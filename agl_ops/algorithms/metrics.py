@@ -3,7 +3,8 @@
 A sink is anything with ``log(metrics, step)``; a plain callable ``fn(metrics, step)``
 is wrapped by :func:`as_sink`. Plugging MLflow in is one line::
 
-    GRPO(params, sink=[default_sinks(run_dir), lambda m, step: mlflow.log_metrics(m, step=step)])
+    GRPO(params, sink=lambda m, step: mlflow.log_metrics(m, step=step))
+    GRPO(params, sink=tracking_stage_run.metrics)  # anything with .log_metrics(m, step=) works too
 """
 
 from __future__ import annotations
@@ -101,6 +102,8 @@ def as_sink(obj: object) -> MetricsSink:
         return MultiSink(obj)
     if isinstance(obj, MetricsSink):
         return obj
+    if callable(getattr(obj, "log_metrics", None)):  # agl_ops.tracking's MlflowMetricSink and the like
+        return _CallableSink(lambda m, step: obj.log_metrics(m, step=step))  # type: ignore[attr-defined]
     if callable(obj):
         return _CallableSink(obj)  # type: ignore[arg-type]
     raise TypeError(f"{obj!r} is not a metrics sink (needs .log(metrics, step) or to be callable)")

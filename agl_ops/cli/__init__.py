@@ -12,6 +12,7 @@ from agl_ops.cli import model  # noqa: E402,F401
 from agl_ops.cli import optimize  # noqa: E402,F401
 from agl_ops.cli import pipeline, runtime  # noqa: E402,F401
 from agl_ops.cli import registry  # noqa: E402,F401
+from agl_ops.cli import train  # noqa: E402,F401
 
 __all__ = ["app", "console", "main"]
 

@@ -1,0 +1,105 @@
+"""``agl-ops train``: weight optimization of the agent's model (GRPO here, or VERL on GPUs)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from agl_ops.cli.app import ParamsOption, SetOption, app, console, load_cli_params
+
+
+@app.command("train")
+def train_cmd(
+    params: ParamsOption = Path("params.yaml"),
+    overrides: SetOption = None,
+    method: Annotated[Optional[str], typer.Option(help="grpo (native, CPU) or verl (GPUs); default train.method")] = None,
+    endpoint: Annotated[Optional[str], typer.Option(help="Running `agl-ops serve` to use (default: start one on train.model_path)")] = None,
+    prompts: Annotated[Optional[Path], typer.Option(help="Prompt set JSON to start from (default: train.prompts if it exists)")] = None,
+    steps: Annotated[Optional[int], typer.Option(help="Update steps (overrides train.total_steps)")] = None,
+    max_time: Annotated[Optional[float], typer.Option(help="Wall-clock budget in seconds (overrides train.max_time_s)")] = None,
+    resume: Annotated[bool, typer.Option(help="Continue from the last checkpoint in train.run_dir")] = True,
+    track: Annotated[bool, typer.Option(help="Log params and step metrics to MLflow")] = True,
+    store: Annotated[Optional[str], typer.Option(help="verl: store URL our runners serve verl's rollouts from (default: store.url)")] = None,
+    dry_run: Annotated[bool, typer.Option(help="verl: validate and print the command line, do not launch")] = False,
+) -> None:
+    """Train the agent's model on its own rollouts (LightningRL: GRPO on the matched LLM calls).
+
+    grpo starts the model server and the tracing proxy, runs the agent with runner
+    threads, updates a LoRA adapter after every batch and hot-reloads it into the
+    server; checkpoints make a killed run resume. Writes the model to train.output_dir
+    and metrics to train.run_dir (metrics.jsonl, metrics.csv) and MLflow.
+    """
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch: spinning threads collapse on a shared CPU
+    extra = list(overrides or [])
+    if steps is not None:
+        extra.append(f"train.total_steps={steps}")
+    if max_time is not None:
+        extra.append(f"train.max_time_s={max_time}")
+    cfg = load_cli_params(params, extra)
+    chosen = method or cfg.train.method
+    if chosen == "verl":
+        _verl(cfg, store, dry_run)
+        return
+    if chosen != "grpo":
+        raise typer.BadParameter(f"--method must be grpo or verl, got {chosen!r}")
+    from agl_ops.algorithms.training import train_grpo
+
+    with _tracking(cfg, track) as sink:
+        try:
+            result = train_grpo(cfg, endpoint=endpoint, prompts=prompts, sink=sink, resume=resume)
+        except (FileNotFoundError, RuntimeError, ConnectionError) as exc:
+            console.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(2) from None
+    _report(result)
+
+
+def _verl(cfg, store: str | None, dry_run: bool) -> None:  # noqa: ANN001
+    import shlex
+
+    from agl_ops.algorithms.training import train_verl
+    from agl_ops.algorithms.verl import VerlConfigError
+
+    try:
+        result = train_verl(cfg, store_url=store, launch=False if dry_run else None)
+    except (VerlConfigError, RuntimeError) as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    console.print(shlex.join(result.command), markup=False, highlight=False)
+
+
+class _tracking:
+    """An MLflow stage run whose metric sink GRPO logs to; nothing when off or failing."""
+
+    def __init__(self, cfg, enabled: bool) -> None:  # noqa: ANN001
+        self.cfg, self.enabled, self._ctx = cfg, enabled, None
+
+    def __enter__(self):  # noqa: ANN204
+        if not self.enabled:
+            return None
+        try:
+            from agl_ops import tracking
+
+            tracking.setup_tracking(self.cfg.tracking)
+            self._ctx = tracking.stage_run("train", self.cfg.train)
+            return self._ctx.__enter__().metrics
+        except Exception as exc:  # noqa: BLE001 - tracking must not stop training
+            console.print(f"[yellow]MLflow tracking off:[/yellow] {exc}")
+            self._ctx = None
+            return None
+
+    def __exit__(self, *exc: object) -> None:
+        if self._ctx is not None:
+            self._ctx.__exit__(*exc)
+
+
+def _report(result) -> None:  # noqa: ANN001
+    def pct(x: float | None) -> str:
+        return "-" if x is None else f"{x:.1%}"
+
+    console.print(f"GRPO: {result.steps} steps; val accuracy start {pct(result.start_val)}, best {pct(result.best_val)} "
+                  f"(step {result.best_step}), last {pct(result.final_val)}"
+                  + (f"; stopped early: {result.stopped}" if result.stopped else ""))
+    console.print(f"model: {result.output_dir}  metrics: {result.run_dir / 'metrics.jsonl'}")
