@@ -54,6 +54,8 @@ class SqlOutcome(BaseModel):
     llm_calls: int = 0
     checked_correct: bool = False
     reward: float = 0.0
+    first_query: str = ""  # the write step's query, before any rewrite
+    first_reward: float = 0.0  # what the episode would have scored with max_turns=1
 
 
 class _State(TypedDict, total=False):
@@ -67,6 +69,7 @@ class _State(TypedDict, total=False):
     correct: bool
     turns: int
     llm_calls: int
+    first_query: str
     last_query: str  # the last non-empty query
     last_ok_query: str  # the last query that ran without error
 
@@ -122,7 +125,8 @@ def _episode(config: RunnableConfig) -> _Episode:
 def _write_query(state: _State, config: RunnableConfig) -> dict[str, Any]:
     ep = _episode(config)
     reply = ep.chat("write", ep.prompt("write_prompt", schema=state["schema"], question=state["question"]))
-    return {"query": extract_sql(reply), "turns": 1, "llm_calls": state.get("llm_calls", 0) + 1}
+    query = extract_sql(reply)
+    return {"query": query, "first_query": query, "turns": 1, "llm_calls": state.get("llm_calls", 0) + 1}
 
 
 def _execute_query(state: _State, config: RunnableConfig) -> dict[str, Any]:
@@ -230,7 +234,10 @@ class LitSQLAgent(LitAgent):
         finally:
             episode.client.close()
         final = state.get("last_ok_query") or state.get("last_query", "")
-        reward = execution_reward(db_path, final, str(task["query"]), self.limits)
+        gold = execute_sql(db_path, str(task["query"]), self.limits)
+        reward = execution_reward(db_path, final, str(task["query"]), self.limits, gold_result=gold)
+        first = state.get("first_query", "")
+        first_reward = execution_reward(db_path, first, str(task["query"]), self.limits, gold_result=gold)
         final_error = None
         if not state.get("last_ok_query"):
             final_error = execute_sql(db_path, final, self.limits).error if final else _NO_SQL
@@ -238,7 +245,7 @@ class LitSQLAgent(LitAgent):
             task_id=task.get("id"), db_id=task.get("db_id"), difficulty=task.get("difficulty"), final_query=final,
             exec_ok=bool(state.get("last_ok_query")), exec_error=final_error,
             turns=state.get("turns", 0), llm_calls=state.get("llm_calls", 0), checked_correct=bool(state.get("correct")),
-            reward=reward,
+            reward=reward, first_query=first, first_reward=first_reward,
         )
         with span(OUTCOME_SPAN, SpanKind.MESSAGE, **outcome.model_dump(exclude_none=True)):
             pass

@@ -44,6 +44,7 @@ class ExampleResult(BaseModel):
     gold_query: str
     predicted_query: str = ""
     reward: float = 0.0
+    first_reward: float = 0.0  # the write step's query alone (no check/rewrite)
     turns: int = 0
     llm_calls: int = 0
     error_kind: str  # correct | wrong_result | exec_error | no_sql | rollout_failed
@@ -61,6 +62,7 @@ class EvalResult(BaseModel):
     split: str
     n: int
     accuracy: float
+    first_query_accuracy: float  # accuracy of the write step alone: what check + rewrite add is the difference
     per_difficulty: dict[str, TierMetrics]
     mean_turns: float
     mean_llm_calls: float
@@ -73,7 +75,8 @@ class EvalResult(BaseModel):
 
     def metrics(self, prefix: str = "") -> dict[str, float]:
         """Flat numeric metrics (``{prefix}accuracy``, ``{prefix}accuracy_easy``, ...)."""
-        out = {f"{prefix}accuracy": self.accuracy, f"{prefix}n": float(self.n),
+        out = {f"{prefix}accuracy": self.accuracy, f"{prefix}first_query_accuracy": self.first_query_accuracy,
+               f"{prefix}n": float(self.n),
                f"{prefix}mean_turns": self.mean_turns, f"{prefix}mean_llm_calls": self.mean_llm_calls}
         out.update({f"{prefix}accuracy_{tier}": m.accuracy for tier, m in self.per_difficulty.items()})
         out.update({f"{prefix}errors_{k.replace(' ', '_')}": float(v) for k, v in self.error_counts.items()})
@@ -105,7 +108,8 @@ class EvalResult(BaseModel):
         for tier, m in self.per_difficulty.items():
             table.add_row(tier, str(m.n), str(m.correct), f"{m.accuracy:.1%}")
         errors = ", ".join(f"{k}: {v}" for k, v in self.error_counts.items() if "/" not in k)
-        table.caption = f"mean turns {self.mean_turns:.2f}, mean model calls {self.mean_llm_calls:.2f}; {errors}"
+        table.caption = (f"first query alone {self.first_query_accuracy:.1%}; mean turns {self.mean_turns:.2f}, "
+                         f"mean model calls {self.mean_llm_calls:.2f}; {errors}")
         return table
 
 
@@ -143,7 +147,9 @@ def _example(task: Mapping[str, Any], rollout: Rollout | None, spans: Sequence[S
     return ExampleResult(
         id=str(task.get("id", "")), db_id=str(task.get("db_id", "")), difficulty=str(task.get("difficulty", "")),
         question=str(task.get("question", "")), gold_query=str(task.get("query", "")),
-        predicted_query=str(outcome.get("final_query", "")), reward=reward, turns=int(outcome.get("turns", 0)),
+        predicted_query=str(outcome.get("final_query", "")), reward=reward,
+        first_reward=float(outcome.get("first_reward", 0.0)) if kind != "rollout_failed" else 0.0,
+        turns=int(outcome.get("turns", 0)),
         llm_calls=int(outcome.get("llm_calls", 0)), error_kind=kind, error=error.splitlines()[0][:300] if error else "",
         status=status.value,
     )
@@ -163,7 +169,8 @@ def summarize(examples: Sequence[ExampleResult], split: str, *, started_at: str,
     counts.update(f"exec_error/{_exec_error_kind(ex.error)}" for ex in examples if ex.error_kind == "exec_error")
     ran = [ex for ex in examples if ex.error_kind != "rollout_failed"]
     return EvalResult(
-        split=split, n=n, accuracy=sum(e.reward for e in examples) / n if n else 0.0, per_difficulty=per,
+        split=split, n=n, accuracy=sum(e.reward for e in examples) / n if n else 0.0,
+        first_query_accuracy=sum(e.first_reward for e in examples) / n if n else 0.0, per_difficulty=per,
         mean_turns=sum(e.turns for e in ran) / len(ran) if ran else 0.0,
         mean_llm_calls=sum(e.llm_calls for e in ran) / len(ran) if ran else 0.0,
         error_counts=dict(sorted(counts.items())), model=model, endpoint=endpoint, started_at=started_at,

@@ -18,7 +18,8 @@ _FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+-]*)[ \t]*\n?(.*?)(?:```|\Z)", re.S)
 # a query starts at SELECT, or at WITH that opens a common table expression ("with the ..." is prose)
 _START = re.compile(r"\bSELECT\b|\bWITH\s+(?:RECURSIVE\s+)?[\w\"`\[\]]+\s*(?:\([^)]*\)\s*)?AS\s*\(", re.I)
 _PROSE = re.compile(
-    r"^\s*(this|the|here|note|explanation|it|which|where\s+\w+\s+is|in this|output|result|answer|i\s|we\s|\*\*|#|-\s)",
+    r"^\s*(this|the|here|note|explanation|it|which|where\s+\w+\s+is|in this|output|result|answer|i\s|we\s|\*\*|#|-\s"
+    r"|```|problem:|question:|feedback:|query:|previous)",
     re.I,
 )
 _SQL_LINE = re.compile(

@@ -57,7 +57,7 @@ def fixes_error() -> Iterator[tuple[FakeLLM, str]]:
 def test_reward_one_when_first_query_is_right(concert_db: Path, right_first) -> None:
     fake, url = right_first
     outcome = LitSQLAgent().run_episode(_task(concert_db), default_resources(url, "fake-model"))
-    assert outcome.reward == 1.0 and outcome.turns == 1 and outcome.checked_correct
+    assert outcome.reward == 1.0 and outcome.turns == 1 and outcome.checked_correct and outcome.first_reward == 1.0
     assert [c.step for c in fake.calls] == ["write", "check"]
     assert all(c.body["model"] == "fake-model" for c in fake.calls)
 
@@ -75,6 +75,7 @@ def test_execution_error_is_fed_back_without_a_check_call(concert_db: Path, fixe
     outcome = LitSQLAgent().run_episode(_task(concert_db), default_resources(url))
     assert [c.step for c in fake.calls] == ["write", "rewrite", "check"]
     assert outcome.reward == 1.0 and outcome.turns == 2 and outcome.llm_calls == 3
+    assert outcome.first_query == BAD_COLUMN and outcome.first_reward == 0.0
 
 
 def test_gold_query_never_reaches_the_model(concert_db: Path, always_wrong) -> None:

@@ -50,6 +50,7 @@ def test_eval_reports_accuracy_per_tier_and_spans(val_rows: list[dict], tmp_path
     assert 0 < n_easy < len(val_rows)
     assert result.n == len(val_rows) and result.accuracy == pytest.approx(n_easy / len(val_rows))
     assert result.per_difficulty["easy"].accuracy == 1.0
+    assert result.first_query_accuracy == result.accuracy  # the easy ones were right at the first query
     assert all(m.accuracy == 0.0 for tier, m in result.per_difficulty.items() if tier != "easy")
     assert result.error_counts["correct"] == n_easy
     assert result.error_counts["wrong_result"] == len(val_rows) - n_easy

@@ -40,3 +40,12 @@ def test_extract_sql(reply: str | None, sql: str) -> None:
 ])
 def test_verdict(reply: str, verdict: bool) -> None:
     assert is_correct_verdict(reply) is verdict
+
+
+@pytest.mark.parametrize(("reply", "sql"), [
+    ("SELECT a\nFROM t\nWHERE b = 1\n```", "SELECT a\nFROM t\nWHERE b = 1"),  # a closing fence without an opening one
+    ("SELECT a FROM t\nProblem: no such column", "SELECT a FROM t"),  # the model echoing the prompt
+    ("SELECT a FROM t\nQuestion: what else?", "SELECT a FROM t"),
+])
+def test_extract_stops_at_echoes(reply: str, sql: str) -> None:
+    assert extract_sql(reply) == sql

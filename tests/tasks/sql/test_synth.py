@@ -68,6 +68,7 @@ def test_every_gold_query_runs_and_returns_rows(synth_dir: Path) -> None:
         for task in ds.load(split):
             result = execute_sql(task.db_path, task.query)
             assert result.ok and result.rows, (task.id, task.query, result.error)
+            assert result.rows not in ([(0,)], [(1,)]), (task.id, task.query)  # a guessable answer
 
 
 def test_schemas_have_foreign_keys_and_tables_json(synth_dir: Path) -> None:

@@ -3,7 +3,8 @@
 Splits are by database (no database of val or test is seen in train, as in Spider).
 Each split gets exact per-tier quotas from the difficulty mix, its questions spread
 evenly over its databases. Every gold query is run before it is kept: it must return
-rows, not too many, and an ordered answer must not depend on ties. The last wording
+rows, not too many, not a lone 0 or 1 (guessable), and an ordered answer must not
+depend on ties. The last wording
 of each template is held out of train and val and used in test, so test also
 measures a change of phrasing.
 """
@@ -30,7 +31,7 @@ from agl_ops.tasks.sql.synth.domains import DOMAINS
 
 __all__ = ["SynthParams", "SynthReport", "generate_dataset", "split_databases", "GENERATOR_VERSION"]
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 SPLITS = ("train", "val", "test")
 _MAX_WORDINGS_PER_QUERY = 2  # one gold query may appear with two phrasings, not more
 
@@ -79,6 +80,8 @@ def _valid(ctx: DbContext, draft: Draft) -> bool:
         rows = ctx.run(draft.sql)
         if not rows or len(rows) > draft.max_rows or all(v is None for r in rows for v in r):
             return False
+        if len(rows) == 1 and len(rows[0]) == 1 and rows[0][0] in (0, 1):
+            return False  # "SELECT 1" or any lookup by id would match: a reward a policy could learn to game
         if draft.tie_sql is not None:
             keys = [r[0] for r in ctx.run(draft.tie_sql)]
             if len(set(keys)) != len(keys):
