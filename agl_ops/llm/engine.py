@@ -323,6 +323,9 @@ class Engine:
             if moved is not None:
                 rows[i] = rows[moved]
             rows.pop()
+        if not rows and (self._kv.capacity[0] > 8 or self._kv.capacity[1] > 2048):
+            kv = self._kv  # idle after a burst: give the KV buffers' memory back
+            self._kv = BatchKV(kv.n_layers, kv.n_kv_heads, kv.head_dim, kv.dtype)
 
     def _stop_reason(self, seq: Sequence, token: int) -> str | None:
         if seq.cancelled:
