@@ -50,7 +50,9 @@ def load_model(model_path: str | Path, adapter_path: str | Path | None = None,
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     path = check_model_dir(model_path)
-    model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32, attn_implementation=register_attention())
+    # adapters are merged in fp32 (then cast); without one, load straight into the serving dtype
+    load_dtype = torch.float32 if adapter_path else dtype
+    model = AutoModelForCausalLM.from_pretrained(path, dtype=load_dtype, attn_implementation=register_attention())
     if adapter_path:
         from peft import PeftModel
 
