@@ -248,12 +248,13 @@ class ApoParams(Section):
 
 
 class SearchParams(Section):
-    n_trials: int = Field(10, ge=1, description="Optuna (TPE) trials in total; a resumed study runs only the missing ones")
+    n_trials: int = Field(8, ge=1, description="Optuna (TPE) trials in total; a resumed study runs only the missing ones")
     study_path: str = Field(".agl/prompt_search.db", description="SQLite file of the Optuna study (resume: run the same command again)")
     study_name: str | None = Field(None, description="Study name (null: derived from the data, model and search space, so a changed setup starts a fresh study)")
-    bootstrap_size: int = Field(24, ge=0, description="Train tasks rolled out with the baseline prompt to bootstrap demonstrations (successful rollouts become demos)")
-    demo_pool: int = Field(8, ge=0, description="Demonstrations kept in the pool trials choose from")
-    max_demos: int = Field(4, ge=0, description="Demonstrations in one prompt at most")
+    bootstrap_size: int = Field(16, ge=0, description="Train tasks rolled out with the baseline prompt to bootstrap demonstrations (successful rollouts become demos)")
+    demo_pool: int = Field(24, ge=0, description="Demonstrations kept in the pool trials choose from")
+    demo_sets: int = Field(3, ge=1, description="Orderings of the pool a trial picks one of (the first n_demos of it are shown)")
+    max_demos: int = Field(16, ge=0, description="Demonstrations in one prompt at most (trials choose 0, 1, 2, 4, 8, ... up to this)")
     proposed_instructions: int = Field(2, ge=0, description="Instruction variants proposed by the optimizer LLM (besides the project's own)")
     prune: bool = Field(True, description="Stop a trial early when its first chunk of the minibatch is below the median of earlier trials")
     confirm_top: int = Field(2, ge=1, description="Best trials (by minibatch accuracy) re-scored on val; the best of them on val wins")
@@ -268,7 +269,7 @@ class PromptOptParams(Section):
     minibatch_size: int = Field(16, ge=1, description="Train tasks that score one candidate prompt")
     val_limit: int | None = Field(40, ge=1, description="Val tasks used to select the final prompt and to compare it with the baseline (null: the whole split)")
     test_limit: int | None = Field(40, ge=1, description="Test tasks of the final baseline-vs-best report (null: the whole split; 0 skips it via --no-test)")
-    max_tokens: int = Field(128, ge=16, description="Completion tokens per agent call during optimization and the final comparison (both prompts alike)")
+    max_tokens: int = Field(96, ge=16, description="Completion tokens per agent call during optimization and the final comparison (both prompts alike)")
     temperature: float = Field(0.0, ge=0, description="Agent sampling temperature while scoring prompts")
     n_runners: int = Field(8, ge=1, description="Rollouts in flight at once (runner threads)")
     max_prompt_chars: int = Field(6000, ge=200, description="Longest prompt template accepted (longer edits are rejected)")

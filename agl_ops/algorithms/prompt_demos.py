@@ -21,10 +21,11 @@ from typing import Any
 
 from pydantic import BaseModel
 
-__all__ = ["Demo", "DEMO_SCHEMA_STYLES", "ANSWER_CUES", "sql_shape", "build_demo_pool", "render_demo",
-           "compose_write_prompt", "escape_literal", "parse_instructions"]
+__all__ = ["Demo", "DEMO_SCHEMA_STYLES", "ANSWER_CUES", "LAYOUTS", "sql_shape", "build_demo_pool", "render_demo",
+           "compose_write_prompt", "escape_literal", "parse_instructions", "demo_sets", "demo_counts"]
 
 DEMO_SCHEMA_STYLES = ("none", "columns", "create")
+LAYOUTS = ("demos_first", "schema_first")
 ANSWER_CUES = {
     "fence": "Reply with only the SQL query inside a ```sql code block.",
     "sql_label": "SQL:",
@@ -86,6 +87,26 @@ def build_demo_pool(bootstrapped: Iterable[tuple[Mapping[str, Any], str]], label
     return pool
 
 
+def demo_sets(pool: Sequence[Demo], n_sets: int, rng: random.Random) -> list[list[int]]:
+    """``n_sets`` orderings of the pool (indices) a trial picks one of and takes the first
+    ``n_demos`` from: the pool's own order (diverse shapes first), then shuffles."""
+    order = list(range(len(pool)))
+    sets = [order]
+    for _ in range(max(0, n_sets - 1)):
+        shuffled = order[:]
+        rng.shuffle(shuffled)
+        sets.append(shuffled)
+    return sets
+
+
+def demo_counts(max_demos: int, pool_size: int) -> list[int]:
+    """The demo counts a trial chooses from: 0 and powers of two up to the limit (and the
+    limit itself), so the search covers "none", "a few" and "many" with few choices."""
+    top = min(max_demos, pool_size)
+    counts = [0] + [n for n in (1, 2, 4, 8, 16, 32, 64) if n < top] + ([top] if top > 0 else [])
+    return sorted(set(counts))
+
+
 def _used_tables(query: str, tables: Sequence[Any]) -> list[Any]:
     q = query.lower()
     used = [t for t in tables if re.search(r"\b" + re.escape(t.name.lower()) + r"\b", q)]
@@ -122,17 +143,25 @@ def escape_literal(text: str) -> str:
     return text.replace("{", "{{").replace("}", "}}")
 
 
-def compose_write_prompt(instruction: str, demos: Sequence[Demo], demo_schema: str, cue: str) -> str:
-    """The write prompt of one trial. The fixed part (instruction, demos) comes first so
-    the server's prefix cache reuses it across tasks; ``{schema}`` and ``{question}``
-    come last, as in the baseline."""
-    parts = [escape_literal(instruction.strip())]
+def compose_write_prompt(instruction: str, demos: Sequence[Demo], demo_schema: str, cue: str,
+                         layout: str = "demos_first") -> str:
+    """The write prompt of one trial. ``demos_first``: instruction and demos, then the
+    database and the question (the fixed part first, so the server's prefix cache reuses
+    it across tasks); ``schema_first``: the database, then the demos right before the
+    question (closer to where a small model looks)."""
+    if layout not in LAYOUTS:
+        raise ValueError(f"unknown layout {layout!r}; choose from {LAYOUTS}")
+    intro = escape_literal(instruction.strip())
+    examples = ""
     if demos:
         shown = "\n\n".join(render_demo(d, demo_schema) for d in demos)
-        parts.append("Examples from other databases:\n\n" + escape_literal(shown))
-    parts.append("Now the database to query:\n\n{schema}")
-    parts.append("Question: {question}\n" + escape_literal(ANSWER_CUES[cue]))
-    return "\n\n".join(parts) + "\n"
+        examples = "Examples from other databases:\n\n" + escape_literal(shown)
+    ask = "Question: {question}\n" + escape_literal(ANSWER_CUES[cue])
+    if layout == "demos_first":
+        parts = [intro, examples, "Now the database to query:\n\n{schema}", ask]
+    else:
+        parts = [intro, "The database to query:\n\n{schema}", examples, ask]
+    return "\n\n".join(p for p in parts if p) + "\n"
 
 
 def parse_instructions(text: str) -> list[str]:

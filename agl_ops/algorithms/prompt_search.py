@@ -45,6 +45,8 @@ from agl_ops.algorithms.prompt_demos import (
     Demo,
     build_demo_pool,
     compose_write_prompt,
+    demo_counts,
+    demo_sets,
     parse_instructions,
 )
 from agl_ops.config import PromptOptParams
@@ -56,27 +58,30 @@ logger = logging.getLogger(__name__)
 
 _INSTRUCTION_TAG = re.compile(r"<instruction>\s*(.*?)\s*(?:</instruction>|\Z)", re.S | re.I)
 _SETUP_ATTR = "agl_setup"
+# a proposal that quotes an example (a question or a whole query) is not an instruction
+_NOT_AN_INSTRUCTION = re.compile(r"^\s*Question:|\bSELECT\b[^\n]{0,120}?\bFROM\s+\w+\s*(?:WHERE|GROUP|ORDER|JOIN|LIMIT|;|$)",
+                                 re.M)
 
 
 class SearchSetup:
     """What a study is created with and a resumed run must reuse: demos, instructions,
     the scoring minibatch (train indices) and the baseline's bootstrap accuracy."""
 
-    def __init__(self, demos: list[Demo], instructions: list[str], minibatch: list[int], minibatch_ids: list[str],
-                 baseline_score: float | None) -> None:
-        self.demos, self.instructions = demos, instructions
+    def __init__(self, demos: list[Demo], demo_sets: list[list[int]], instructions: list[str], minibatch: list[int],
+                 minibatch_ids: list[str], baseline_score: float | None) -> None:
+        self.demos, self.demo_sets, self.instructions = demos, demo_sets, instructions
         self.minibatch, self.minibatch_ids, self.baseline_score = minibatch, minibatch_ids, baseline_score
 
     def to_json(self) -> str:
-        return json.dumps({"demos": [d.model_dump() for d in self.demos], "instructions": self.instructions,
-                           "minibatch": self.minibatch, "minibatch_ids": self.minibatch_ids,
-                           "baseline_score": self.baseline_score})
+        return json.dumps({"demos": [d.model_dump() for d in self.demos], "demo_sets": self.demo_sets,
+                           "instructions": self.instructions, "minibatch": self.minibatch,
+                           "minibatch_ids": self.minibatch_ids, "baseline_score": self.baseline_score})
 
     @classmethod
     def from_json(cls, text: str) -> SearchSetup:
         d = json.loads(text)
-        return cls([Demo.model_validate(x) for x in d["demos"]], list(d["instructions"]), list(d["minibatch"]),
-                   list(d["minibatch_ids"]), d.get("baseline_score"))
+        return cls([Demo.model_validate(x) for x in d["demos"]], [list(x) for x in d["demo_sets"]],
+                   list(d["instructions"]), list(d["minibatch"]), list(d["minibatch_ids"]), d.get("baseline_score"))
 
 
 def _task_id(task: Any, index: int) -> str:
@@ -109,8 +114,8 @@ def propose_instructions(optimizer: OptimizerLLM, instructions: Sequence[str], d
         reply = optimizer.complete(template.format(instructions=listed, examples=examples), seed=seed + k)
         match = _INSTRUCTION_TAG.search(reply)
         text = (match.group(1) if match else reply).strip().strip('"').strip()
-        if not 20 <= len(text) <= max_chars:
-            logger.info("proposed instruction dropped (%d chars)", len(text))
+        if not 20 <= len(text) <= max_chars or _NOT_AN_INSTRUCTION.search(text):
+            logger.info("proposed instruction dropped: %r", text[:120])
             continue
         if text in instructions or text in out:
             continue
@@ -176,17 +181,17 @@ class PromptSearch:
                                                      p.optimizer.prompts_dir, seed=self.seed)
             except Exception as exc:  # the optimizer LLM is optional here: the project's variants remain
                 logger.warning("optimizer LLM could not propose instructions: %s", exc)
-        setup = SearchSetup(demos, instructions, minibatch, [_task_id(train[i], i) for i in minibatch], baseline_score)
+        sets = demo_sets(demos, s.demo_sets, rng)
+        setup = SearchSetup(demos, sets, instructions, minibatch, [_task_id(train[i], i) for i in minibatch], baseline_score)
         study.set_user_attr(_SETUP_ATTR, setup.to_json())
         logger.info("study %s: %d demos (%d bootstrapped), %d instructions", study.study_name, len(demos),
                     sum(d.source == "bootstrapped" for d in demos), len(instructions))
-        if s.seed_trials:
-            n_slots = min(s.max_demos, len(demos))
-            slots = {f"demo_{i}": i for i in range(n_slots)}
-            study.enqueue_trial({"instruction": 0, "n_demos": 0, "demo_schema": "none", "cue": "fence", **slots})
-            if n_slots:
-                study.enqueue_trial({"instruction": min(1, len(instructions) - 1), "n_demos": n_slots,
-                                     "demo_schema": "columns", "cue": "sql_label", **slots})
+        if s.seed_trials:  # a baseline-like layout, and many demos in the plainest style
+            study.enqueue_trial({"instruction": 0, "n_demos": 0, "demo_set": 0, "demo_schema": "none", "cue": "fence"})
+            counts = demo_counts(s.max_demos, len(demos))
+            if counts[-1]:
+                study.enqueue_trial({"instruction": 0, "n_demos": counts[-1], "demo_set": 0, "demo_schema": "none",
+                                     "cue": "sql_label"})
         return setup
 
     def _optimizer(self, scorer: CandidateScorer) -> OptimizerLLM:
@@ -198,15 +203,17 @@ class PromptSearch:
 
     # -- trials ------------------------------------------------------------------------------
     def _suggest(self, trial: Any, setup: SearchSetup) -> tuple[str, dict[str, Any]]:
-        n_slots = min(self.params.search.max_demos, len(setup.demos))
+        """One point of the space: instruction, demo count, demo set (an ordering of the
+        pool, first n taken), demo schema style, answer cue."""
         instruction = trial.suggest_categorical("instruction", list(range(len(setup.instructions))))
-        n_demos = trial.suggest_int("n_demos", 0, n_slots) if n_slots else 0
-        picks = [trial.suggest_categorical(f"demo_{i}", list(range(len(setup.demos)))) for i in range(n_slots)]
-        chosen = list(dict.fromkeys(picks[:n_demos]))
+        n_demos = trial.suggest_categorical("n_demos", demo_counts(self.params.search.max_demos, len(setup.demos)))
+        demo_set = trial.suggest_categorical("demo_set", list(range(len(setup.demo_sets))))
         demo_schema = trial.suggest_categorical("demo_schema", list(DEMO_SCHEMA_STYLES))
         cue = trial.suggest_categorical("cue", list(ANSWER_CUES))
+        chosen = setup.demo_sets[demo_set][:n_demos] if setup.demo_sets else []
         template = compose_write_prompt(setup.instructions[instruction], [setup.demos[i] for i in chosen], demo_schema, cue)
-        return template, {"instruction": instruction, "demos": chosen, "demo_schema": demo_schema, "cue": cue}
+        return template, {"instruction": instruction, "n_demos": n_demos, "demo_set": demo_set, "demos": chosen,
+                          "demo_schema": demo_schema, "cue": cue}
 
     def _objective(self, scorer: CandidateScorer, setup: SearchSetup, train: list[Any], baseline: Candidate,
                    required: set[str]) -> Callable[[Any], float]:

@@ -10,7 +10,15 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
-from agl_ops.algorithms.prompt_demos import Demo, build_demo_pool, compose_write_prompt, parse_instructions, sql_shape
+from agl_ops.algorithms.prompt_demos import (
+    Demo,
+    build_demo_pool,
+    compose_write_prompt,
+    demo_counts,
+    demo_sets,
+    parse_instructions,
+    sql_shape,
+)
 from agl_ops.algorithms.prompt_search import PromptSearch
 from agl_ops.config import PromptOptParams
 from tests.algorithms.prompt_env import ScriptedModel, fit, synth_rows
@@ -106,14 +114,23 @@ def test_interrupted_study_resumes(rows: dict, tmp_path: Path) -> None:
 
 
 def test_pruning_stops_weak_trials(rows: dict, tmp_path: Path) -> None:
+    """Seed trials: one without demos (weak), one with (strong); a later weak trial is
+    below their median after its first chunk and is pruned there."""
     model = ScriptedModel(rows, good=_with_demos, optimizer=_optimizer)
-    params = _params(tmp_path, n_trials=6, proposed_instructions=0)
+    params = _params(tmp_path, n_trials=2, proposed_instructions=0, study_name="prune-test")
+    storage = f"sqlite:///{tmp_path / 'study.db'}"
     with model.fake.serve() as server:
-        result = fit(PromptSearch(params, seed=3), server.url, rows)
-    states = [c.config["state"] for c in result.candidates if c.origin == "trial"]
-    assert "PRUNED" in states and "COMPLETE" in states
-    pruned = [c for c in result.candidates if c.config.get("state") == "PRUNED"]
-    assert all(not c.config.get("demos") or c.config.get("n_demos") == 0 for c in pruned)
+        fit(PromptSearch(params, seed=3), server.url, rows)
+        study = optuna.load_study(study_name="prune-test", storage=storage)
+        study.enqueue_trial({"instruction": 1, "n_demos": 0, "demo_set": 0, "demo_schema": "none", "cue": "fence"})
+        n_writes = len(model.write_prompts())
+        result = fit(PromptSearch(params.model_copy(update={"search": params.search.model_copy(update={"n_trials": 3})}),
+                                  seed=3), server.url, rows)
+    states = {c.id: c.config["state"] for c in result.candidates if c.origin == "trial"}
+    assert states == {"t0": "COMPLETE", "t1": "COMPLETE", "t2": "PRUNED"}
+    assert len(model.write_prompts()) - n_writes == 4 + 3 * 8  # half the minibatch, then the val check
+    pruned = next(c for c in result.candidates if c.id == "t2")
+    assert len(pruned.minibatch_scores) == 1 and pruned.config["n_demos"] == 0
 
 
 def test_demo_pool_prefers_bootstrapped_and_diverse_shapes(rows: dict) -> None:
@@ -136,3 +153,13 @@ def test_compose_escapes_literal_braces_and_keeps_placeholders(rows: dict) -> No
         assert filled.index("<S>") < filled.index("<Q>")
     assert "CREATE TABLE" in compose_write_prompt("x", [demo], "create", "fence")
     assert parse_instructions("# c\nA\n---\n\nB\nmore\n---\n") == ["A", "B\nmore"]
+
+
+def test_demo_counts_and_sets() -> None:
+    import random
+
+    assert demo_counts(16, 24) == [0, 1, 2, 4, 8, 16]
+    assert demo_counts(16, 5) == [0, 1, 2, 4, 5]
+    assert demo_counts(0, 5) == [0] and demo_counts(4, 0) == [0]
+    sets = demo_sets([Demo(question=str(i), query="SELECT 1", db_path="x") for i in range(6)], 3, random.Random(0))
+    assert sets[0] == list(range(6)) and len(sets) == 3 and all(sorted(s) == list(range(6)) for s in sets)
