@@ -148,7 +148,7 @@ def rows_from_trl(batch: dict[str, Any]) -> list[TrainRow]:
 
 def run_ours(model: Path, batches: list[dict[str, Any]], **overrides: Any) -> float:
     params = TrainParams(lr=1e-5, micro_batch_size=8, **overrides)
-    policy = Policy.load(model, params.lora)
+    policy = Policy.load(model, params.lora, dtype=params.dtype, attn_implementation=params.attn_implementation)
     opt = make_optimizer(policy, params)
     sched = make_scheduler(opt, params, len(batches))
     tokens, seconds = 0.0, 0.0
@@ -200,10 +200,11 @@ def main() -> None:
     if not args.quick:
         rate, _ = run_trl(model, args, checkpointing=False)
         results.append(("TRL GRPOTrainer, no gradient checkpointing, fp32", rate))
-        results.append(("ours, fp32, padded batch (TRL's math)", run_ours(model, batches, dtype="float32", share_prefix=False)))
-        results.append(("ours, fp32, shared-prompt forward", run_ours(model, batches, dtype="float32")))
+        results.append(("ours, fp32, padded batch, sdpa (TRL's setup minus checkpointing)",
+                        run_ours(model, batches, dtype="float32", share_prefix=False, attn_implementation="sdpa")))
+        results.append(("ours, fp32, shared-prompt forward, eager attention", run_ours(model, batches, dtype="float32")))
     ours = run_ours(model, batches)
-    results.append(("ours, defaults (bf16 autocast, shared-prompt forward)", ours))
+    results.append(("ours, defaults (bf16, shared-prompt forward, eager attention)", ours))
     width = max(len(n) for n, _ in results)
     for name, rate in results:
         print(f"{name:<{width}}  {rate:10,.0f} train tokens/s  ({rate / trl_rate:.2f}x TRL default)")

@@ -195,7 +195,7 @@ class GRPO:
             val = val[: p.val_limit]
         self.run_dir.mkdir(parents=True, exist_ok=True)
         adapter = self._adapter(ctx)
-        policy = self.policy or Policy.load(p.model_path, p.lora)
+        policy = self.policy or Policy.load(p.model_path, p.lora, dtype=p.dtype, attn_implementation=p.attn_implementation)
         total = self.total_steps(len(train))
         rows_per_step = p.batch_size * p.n_rollouts
         optimizer = make_optimizer(policy, p)
