@@ -21,6 +21,7 @@ from agl_ops.types import (
     RolloutMode,
     RolloutStatus,
     Span,
+    new_id,
 )
 
 __all__ = [
@@ -31,6 +32,8 @@ __all__ = [
     "DEFAULT_HEARTBEAT_TIMEOUT_S",
     "attempt_is_stale",
     "finish_transition",
+    "new_rollouts",
+    "start_attempt",
     "LATEST",
 ]
 
@@ -136,6 +139,48 @@ def attempt_is_stale(
     if now - attempt.last_heartbeat > heartbeat_timeout_s:
         return True
     return timeout_s is not None and now - attempt.start_time > timeout_s + heartbeat_timeout_s
+
+
+def new_rollouts(
+    inputs: Sequence[Any],
+    now: float,
+    *,
+    mode: RolloutMode | None,
+    resources_id: str | None,
+    max_attempts: int,
+    timeout_s: float | None,
+    metadata: Mapping[str, Any] | None,
+) -> list[Rollout]:
+    """The queued rollouts ``enqueue_rollouts`` stores, one per input."""
+    if max_attempts < 1:
+        raise StoreError("max_attempts must be >= 1")
+    return [
+        Rollout(
+            rollout_id=new_id("ro"),
+            input=item,
+            mode=mode,
+            resources_id=resources_id,
+            created_at=now,
+            max_attempts=max_attempts,
+            timeout_s=timeout_s,
+            metadata=dict(metadata or {}),
+        )
+        for item in inputs
+    ]
+
+
+def start_attempt(rollout: Rollout, worker_id: str, now: float) -> tuple[Rollout, Attempt]:
+    """The running rollout and its new attempt when ``worker_id`` claims it."""
+    attempt = Attempt(
+        rollout_id=rollout.rollout_id,
+        attempt_id=new_id("at"),
+        sequence_id=rollout.attempt_count + 1,
+        worker_id=worker_id,
+        start_time=now,
+        last_heartbeat=now,
+    )
+    running = rollout.model_copy(update={"status": RolloutStatus.RUNNING, "attempt_count": attempt.sequence_id})
+    return running, attempt
 
 
 def finish_transition(

@@ -17,6 +17,8 @@ from agl_ops.store.base import (
     attempt_is_stale,
     finish_transition,
     monotonic_deadline,
+    new_rollouts,
+    start_attempt,
 )
 from agl_ops.types import (
     Attempt,
@@ -62,20 +64,10 @@ class MemoryStore:
         timeout_s: float | None = None,
         metadata: Mapping[str, Any] | None = None,
     ) -> list[Rollout]:
-        now = self._clock()
-        rollouts = [
-            Rollout(
-                rollout_id=new_id("ro"),
-                input=item,
-                mode=mode,
-                resources_id=resources_id,
-                created_at=now,
-                max_attempts=max_attempts,
-                timeout_s=timeout_s,
-                metadata=dict(metadata or {}),
-            )
-            for item in inputs
-        ]
+        rollouts = new_rollouts(
+            inputs, self._clock(), mode=mode, resources_id=resources_id, max_attempts=max_attempts,
+            timeout_s=timeout_s, metadata=metadata,
+        )
         with self._cond:
             for r in rollouts:
                 self._rollouts[r.rollout_id] = r
@@ -88,19 +80,7 @@ class MemoryStore:
             if not self._queue:
                 return None
             rollout_id, _ = self._queue.popitem(last=False)
-            now = self._clock()
-            rollout = self._rollouts[rollout_id]
-            attempt = Attempt(
-                rollout_id=rollout_id,
-                attempt_id=new_id("at"),
-                sequence_id=rollout.attempt_count + 1,
-                worker_id=worker_id,
-                start_time=now,
-                last_heartbeat=now,
-            )
-            rollout = rollout.model_copy(
-                update={"status": RolloutStatus.RUNNING, "attempt_count": attempt.sequence_id}
-            )
+            rollout, attempt = start_attempt(self._rollouts[rollout_id], worker_id, self._clock())
             self._rollouts[rollout_id] = rollout
             self._attempts[attempt.attempt_id] = attempt
             self._running.add(attempt.attempt_id)

@@ -46,6 +46,8 @@ from agl_ops.store.base import (
     attempt_is_stale,
     finish_transition,
     monotonic_deadline,
+    new_rollouts,
+    start_attempt,
 )
 from agl_ops.types import (
     Attempt,
@@ -222,20 +224,10 @@ class SqlStore:
         timeout_s: float | None = None,
         metadata: Mapping[str, Any] | None = None,
     ) -> list[Rollout]:
-        now = self._clock()
-        rollouts = [
-            Rollout(
-                rollout_id=new_id("ro"),
-                input=item,
-                mode=mode,
-                resources_id=resources_id,
-                created_at=now,
-                max_attempts=max_attempts,
-                timeout_s=timeout_s,
-                metadata=dict(metadata or {}),
-            )
-            for item in inputs
-        ]
+        rollouts = new_rollouts(
+            inputs, self._clock(), mode=mode, resources_id=resources_id, max_attempts=max_attempts,
+            timeout_s=timeout_s, metadata=metadata,
+        )
         if rollouts:
             with self._write() as conn:
                 conn.execute(insert(rollouts_t), [_rollout_row(r) for r in rollouts])
@@ -253,19 +245,7 @@ class SqlStore:
             ).first()
             if row is None:
                 return None
-            now = self._clock()
-            rollout = _rollout_from(row)
-            attempt = Attempt(
-                rollout_id=rollout.rollout_id,
-                attempt_id=new_id("at"),
-                sequence_id=rollout.attempt_count + 1,
-                worker_id=worker_id,
-                start_time=now,
-                last_heartbeat=now,
-            )
-            rollout = rollout.model_copy(
-                update={"status": RolloutStatus.RUNNING, "attempt_count": attempt.sequence_id}
-            )
+            rollout, attempt = start_attempt(_rollout_from(row), worker_id, self._clock())
             conn.execute(
                 update(rollouts_t)
                 .where(rollouts_t.c.rollout_id == rollout.rollout_id)
