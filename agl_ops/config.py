@@ -232,15 +232,15 @@ class OptimizerLLMParams(Section):
     model: str | None = Field(None, description="Model name at that endpoint (null: its first /v1/models entry); AGL_OPTIMIZER_MODEL overrides")
     api_key_env: str = Field("AGL_OPTIMIZER_API_KEY", description="Environment variable holding the optimizer endpoint's API key (unset: none)")
     temperature: float = Field(0.7, ge=0, description="Sampling temperature of critiques and edits (some diversity between children)")
-    max_tokens: int = Field(384, ge=16, description="Completion tokens per optimizer call")
+    max_tokens: int = Field(256, ge=16, description="Completion tokens per optimizer call")
     timeout_s: float = Field(180.0, gt=0, description="Time limit of one optimizer call")
     prompts_dir: str | None = Field(None, description="Folder overriding the optimizer's own prompt files (apo_gradient.txt, apo_edit.txt, propose_instruction.txt); null: the shipped ones")
 
 
 class ApoParams(Section):
     rounds: int = Field(2, ge=0, description="Rounds of critique -> edit -> evaluate")
-    beam_width: int = Field(3, ge=1, description="Prompts kept in the beam at most")
-    expand: int = Field(2, ge=1, description="Beam prompts expanded per round, picked by UCB on their minibatch scores")
+    beam_width: int = Field(2, ge=1, description="Prompts kept in the beam at most")
+    expand: int = Field(1, ge=1, description="Beam prompts expanded per round, picked by UCB on their minibatch scores")
     branch_factor: int = Field(2, ge=1, description="Edited children asked for per expanded prompt")
     ucb_c: float = Field(1.0, ge=0, description="Exploration weight of the UCB pick (0: greedy on mean score)")
     n_failures: int = Field(3, ge=1, description="Failed rollouts shown to the optimizer per critique")
@@ -249,7 +249,7 @@ class ApoParams(Section):
 
 
 class SearchParams(Section):
-    n_trials: int = Field(8, ge=1, description="Optuna (TPE) trials in total; a resumed study runs only the missing ones")
+    n_trials: int = Field(6, ge=1, description="Optuna (TPE) trials in total; a resumed study runs only the missing ones")
     study_path: str = Field(".agl/prompt_search.db", description="SQLite file of the Optuna study (resume: run the same command again)")
     study_name: str | None = Field(None, description="Study name (null: derived from the data, model and search space, so a changed setup starts a fresh study)")
     bootstrap_size: int = Field(16, ge=0, description="Train tasks rolled out with the baseline prompt to bootstrap demonstrations (successful rollouts become demos)")
@@ -258,7 +258,7 @@ class SearchParams(Section):
     max_demos: int = Field(16, ge=0, description="Demonstrations in one prompt at most (trials choose 0, 1, 2, 4, 8, ... up to this)")
     proposed_instructions: int = Field(2, ge=0, description="Instruction variants proposed by the optimizer LLM (besides the project's own)")
     prune: bool = Field(True, description="Stop a trial early when its first chunk of the minibatch is below the median of earlier trials")
-    confirm_top: int = Field(2, ge=1, description="Best trials (by minibatch accuracy) re-scored on val; the best of them on val wins")
+    confirm_top: int = Field(1, ge=1, description="Best trials (by minibatch accuracy) re-scored on val; the best of them on val wins")
     seed_trials: bool = Field(True, description="Enqueue the baseline layout and the project's first variant as the first trials")
 
 
@@ -268,8 +268,8 @@ class PromptOptParams(Section):
     model: str | None = Field(None, description="Model name at the endpoint (null: its first /v1/models entry)")
     model_path: str | None = Field(None, description="Model the local server loads (null: model.path)")
     minibatch_size: int = Field(16, ge=1, description="Train tasks that score one candidate prompt")
-    val_limit: int | None = Field(40, ge=1, description="Val tasks used to select the final prompt and to compare it with the baseline (null: the whole split)")
-    test_limit: int | None = Field(40, ge=1, description="Test tasks of the final baseline-vs-best report (null: the whole split; 0 skips it via --no-test)")
+    val_limit: int | None = Field(32, ge=1, description="Val tasks used to select the final prompt and to compare it with the baseline (null: the whole split)")
+    test_limit: int | None = Field(32, ge=1, description="Test tasks of the final baseline-vs-best report (null: the whole split; 0 skips it via --no-test)")
     max_tokens: int = Field(96, ge=16, description="Completion tokens per agent call during optimization and the final comparison (both prompts alike)")
     temperature: float = Field(0.0, ge=0, description="Agent sampling temperature while scoring prompts")
     n_runners: int = Field(8, ge=1, description="Rollouts in flight at once (runner threads)")

@@ -29,6 +29,7 @@ LAYOUTS = ("demos_first", "schema_first")
 ANSWER_CUES = {
     "fence": "Reply with only the SQL query inside a ```sql code block.",
     "sql_label": "SQL:",
+    "comment": "",  # the whole prompt as a SQL file: questions as -- comments, queries after them
 }
 _SHAPES = [("count", r"\bcount\s*\("), ("agg", r"\b(avg|min|max|sum)\s*\("), ("where", r"\bwhere\b"),
            ("order", r"\border\s+by\b"), ("limit", r"\blimit\b"), ("group", r"\bgroup\s+by\b"),
@@ -122,19 +123,26 @@ def _create_table(table: Any) -> str:
     return f"CREATE TABLE {table.name} (\n" + ",\n".join(cols) + "\n);"
 
 
-def render_demo(demo: Demo, schema_style: str) -> str:
-    """One demo as prompt text (literal text: escape it before putting it in a template)."""
+def _schema_head(demo: Demo, schema_style: str, comment: bool) -> str:
+    if schema_style == "none":
+        return ""
+    from agl_ops.tasks.sql.schema import read_schema
+
+    tables = _used_tables(demo.query, read_schema(demo.db_path, 0))
+    if schema_style == "columns":
+        lines = [f"{t.name}({', '.join(c.name for c in t.columns)})" for t in tables]
+        return "\n".join(("-- " if comment else "") + line for line in lines) + "\n"
+    return "\n".join(_create_table(t) for t in tables) + "\n"
+
+
+def render_demo(demo: Demo, schema_style: str, comment: bool = False) -> str:
+    """One demo as prompt text (literal text: escape it before putting it in a template).
+    ``comment``: SQL-file style, the question as a ``--`` comment above the query."""
     if schema_style not in DEMO_SCHEMA_STYLES:
         raise ValueError(f"unknown demo schema style {schema_style!r}; choose from {DEMO_SCHEMA_STYLES}")
-    head = ""
-    if schema_style != "none":
-        from agl_ops.tasks.sql.schema import read_schema
-
-        tables = _used_tables(demo.query, read_schema(demo.db_path, 0))
-        if schema_style == "columns":
-            head = "\n".join(f"{t.name}({', '.join(c.name for c in t.columns)})" for t in tables) + "\n"
-        else:
-            head = "\n".join(_create_table(t) for t in tables) + "\n"
+    head = _schema_head(demo, schema_style, comment)
+    if comment:
+        return f"{head}-- {demo.question}\n{demo.query};"
     return f"{head}Question: {demo.question}\nSQL: {demo.query}"
 
 
@@ -151,16 +159,20 @@ def compose_write_prompt(instruction: str, demos: Sequence[Demo], demo_schema: s
     question (closer to where a small model looks)."""
     if layout not in LAYOUTS:
         raise ValueError(f"unknown layout {layout!r}; choose from {LAYOUTS}")
-    intro = escape_literal(instruction.strip())
+    comment = cue == "comment"
+    text = instruction.strip()
+    intro = escape_literal("\n".join(f"-- {line}" for line in text.splitlines()) if comment else text)
     examples = ""
     if demos:
-        shown = "\n\n".join(render_demo(d, demo_schema) for d in demos)
-        examples = "Examples from other databases:\n\n" + escape_literal(shown)
-    ask = "Question: {question}\n" + escape_literal(ANSWER_CUES[cue])
+        shown = "\n\n".join(render_demo(d, demo_schema, comment) for d in demos)
+        header = "-- Examples from other databases:" if comment else "Examples from other databases:"
+        examples = header + "\n\n" + escape_literal(shown)
+    ask = "-- {question}" if comment else "Question: {question}\n" + escape_literal(ANSWER_CUES[cue])
+    database = "{schema}" if comment else "Now the database to query:\n\n{schema}"
     if layout == "demos_first":
-        parts = [intro, examples, "Now the database to query:\n\n{schema}", ask]
+        parts = [intro, examples, database, ask]
     else:
-        parts = [intro, "The database to query:\n\n{schema}", examples, ask]
+        parts = [intro, database, examples, ask]
     return "\n\n".join(p for p in parts if p) + "\n"
 
 

@@ -152,6 +152,9 @@ def test_compose_escapes_literal_braces_and_keeps_placeholders(rows: dict) -> No
         assert "Be {careful}." in filled and "SELECT '{x}' FROM t" in filled and filled.rstrip().endswith("SQL:")
         assert filled.index("<S>") < filled.index("<Q>")
     assert "CREATE TABLE" in compose_write_prompt("x", [demo], "create", "fence")
+    sql_file = compose_write_prompt("One query per question.", [demo], "columns", "comment").format(schema="<S>", question="<Q>")
+    assert sql_file.startswith("-- One query per question.") and "-- Odd {braces}?\nSELECT '{x}' FROM t;" in sql_file
+    assert sql_file.rstrip().endswith("<S>\n\n-- <Q>")
     assert parse_instructions("# c\nA\n---\n\nB\nmore\n---\n") == ["A", "B\nmore"]
 
 
