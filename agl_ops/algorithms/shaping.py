@@ -10,10 +10,16 @@ evaluation still uses the task reward alone. Rules are pure functions keyed by n
   ``query``; the agent's ``sql.outcome`` span holds the final query): a wrong answer
   earns ``exec_bonus`` if its query runs, plus ``overlap_weight`` x the F1 of its result
   cells against the gold result's cells.
+- ``sql_match``: a wrong answer that runs earns ``exec_bonus`` plus ``schema_weight`` x
+  the Jaccard similarity of the identifiers (tables, columns) it uses with the gold
+  query's, plus ``ngram_weight`` x the F1 of their token bigrams: the schema-linking and
+  n-gram rewards of text-to-SQL RL work (Reasoning-SQL), computed against the train
+  split's gold query only. At most 0.6 by default, so an exact answer always wins.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from enum import Enum
@@ -21,7 +27,7 @@ from typing import Any
 
 from agl_ops.types import Rollout, Span
 
-__all__ = ["RewardShaping", "SHAPING_RULES", "shaped_reward", "cell_f1"]
+__all__ = ["RewardShaping", "SHAPING_RULES", "shaped_reward", "cell_f1", "sql_tokens", "sql_similarity"]
 
 OUTCOME_SPAN = "sql.outcome"  # written by agl_ops.tasks.sql.agent (final_query, exec_ok, reward)
 
@@ -29,6 +35,41 @@ OUTCOME_SPAN = "sql.outcome"  # written by agl_ops.tasks.sql.agent (final_query,
 class RewardShaping(str, Enum):
     NONE = "none"
     SQL_PARTIAL = "sql_partial"
+    SQL_MATCH = "sql_match"
+
+
+_SQL_TOKEN = re.compile(r"'(?:[^']|'')*'|\"[^\"]*\"|[A-Za-z_][A-Za-z0-9_]*|\d+(?:\.\d+)?|<=|>=|<>|!=|[^\sA-Za-z0-9_]")
+_KEYWORDS = frozenset("""select from where group by order having limit offset join inner left right outer cross on as
+and or not in is null like between distinct count sum avg min max asc desc union intersect except case when then else
+end exists all any with""".split())
+
+
+def sql_tokens(sql: str) -> list[str]:
+    """Lower-cased SQL tokens (string literals kept whole, quotes normalised)."""
+    out = []
+    for tok in _SQL_TOKEN.findall(sql or ""):
+        if tok[0] in "'\"":
+            tok = "'" + tok[1:-1].lower() + "'"
+        out.append(tok.lower())
+    return out
+
+
+def _f1(a: Counter, b: Counter) -> float:
+    common = sum((a & b).values())
+    if not common:
+        return 0.0
+    p, r = common / sum(a.values()), common / sum(b.values())
+    return 2 * p * r / (p + r)
+
+
+def sql_similarity(pred: str, gold: str) -> tuple[float, float]:
+    """(Jaccard of identifiers, F1 of token bigrams) between two queries."""
+    pt, gt = sql_tokens(pred), sql_tokens(gold)
+    ident = lambda toks: {t for t in toks if t[0].isalpha() and t not in _KEYWORDS}  # noqa: E731
+    pi, gi = ident(pt), ident(gt)
+    jaccard = len(pi & gi) / len(pi | gi) if pi | gi else 1.0
+    bigrams = lambda toks: Counter(zip(toks, toks[1:]))  # noqa: E731
+    return jaccard, _f1(bigrams(pt), bigrams(gt))
 
 
 ShapingFn = Callable[[Rollout, Sequence[Span], float, Mapping[str, float]], float]
@@ -77,9 +118,21 @@ def _sql_partial(rollout: Rollout, spans: Sequence[Span], reward: float, opts: M
     return reward + opts.get("exec_bonus", 0.1) + opts.get("overlap_weight", 0.3) * overlap
 
 
+def _sql_match(rollout: Rollout, spans: Sequence[Span], reward: float, opts: Mapping[str, float]) -> float:
+    if reward >= 1.0:
+        return reward
+    task, outcome = rollout.input, _outcome(spans)
+    if not isinstance(task, Mapping) or outcome is None or not outcome.get("exec_ok"):
+        return reward
+    jaccard, ngram = sql_similarity(str(outcome.get("final_query") or ""), str(task.get("query") or ""))
+    return (reward + opts.get("exec_bonus", 0.1) + opts.get("schema_weight", 0.25) * jaccard
+            + opts.get("ngram_weight", 0.25) * ngram)
+
+
 SHAPING_RULES: dict[RewardShaping, ShapingFn] = {
     RewardShaping.NONE: _none,
     RewardShaping.SQL_PARTIAL: _sql_partial,
+    RewardShaping.SQL_MATCH: _sql_match,
 }
 
 

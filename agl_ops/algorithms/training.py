@@ -94,6 +94,9 @@ def train_grpo(
 
     t = cfg.train
     train = tasks_from_params(cfg, "train")
+    if t.train_difficulties:
+        train = [task for task in train if task.get("difficulty") in set(t.train_difficulties)]
+        logger.info("training on %d tasks of tiers %s", len(train), ", ".join(t.train_difficulties))
     val = tasks_from_params(cfg, "val", t.val_limit)
     store = MemoryStore()  # private to the run: no other runner can claim its rollouts; checkpoints hold the state
     with model_server(t.model_path, endpoint) as url, LLMProxy(url, store) as proxy:

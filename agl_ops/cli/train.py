@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import signal
+import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -33,6 +35,8 @@ def train_cmd(
     and metrics to train.run_dir (metrics.jsonl, metrics.csv) and MLflow.
     """
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch: spinning threads collapse on a shared CPU
+    # SIGTERM unwinds like Ctrl-C, so the model server we started is stopped with us
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     extra = list(overrides or [])
     if steps is not None:
         extra.append(f"train.total_steps={steps}")
