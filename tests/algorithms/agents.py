@@ -53,3 +53,17 @@ def make_tasks(n: int, seed: int = 0, vocab: int = 400, **extra: object) -> list
             **extra,
         })
     return tasks
+
+
+@agl.rollout
+def http_agent(task: dict, main_llm: agl.LLM, rollout) -> float:
+    """Calls the model through the proxy URL of its attempt (the openai client, unchanged
+    agent code); rewarded 1 when the reply has an even number of characters."""
+    from openai import OpenAI
+
+    client = OpenAI(base_url=main_llm.get_base_url(rollout.rollout_id, rollout.attempt_id), api_key="x")
+    reply = client.chat.completions.create(
+        model=main_llm.model, messages=[{"role": "user", "content": task["question"]}], max_tokens=6,
+        extra_headers={"x-agl-span-name": "write"}, **main_llm.sampling_parameters,
+    ).choices[0].message.content or ""
+    return 1.0 if len(reply) % 2 == 0 else 0.0

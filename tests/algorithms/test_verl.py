@@ -162,3 +162,46 @@ def test_run_needs_a_shared_store_and_gpus(tmp_path: Path) -> None:
     assert json.loads(df.iloc[0]["extra_info"]["agl_task"]) == {"question": "q", "id": 1}
     assert df.iloc[0]["prompt"][0]["content"] == "q"
     store.close()
+
+
+@pytest.mark.verl
+@verl_only
+def test_rollout_manager_serves_verl_through_our_runners_and_proxy(tiny_model_dir: Path, model_server) -> None:
+    """verl's generate_sequences, CPU edition: our runners run an agent that calls the
+    (stand-in for vLLM) model server through the proxy; the batch comes back aligned."""
+    np = pytest.importorskip("numpy")
+    from transformers import AutoTokenizer
+    from verl import DataProto
+
+    from agl_ops.algorithms.verl.manager import AglAgentLoopManager
+    from agl_ops.pool import RunnerPool
+    from agl_ops.store import MemoryStore
+    from tests.algorithms.agents import http_agent
+
+    store = MemoryStore()
+    cfg = {"data": {"max_prompt_length": 64, "max_response_length": 8},
+           "actor_rollout_ref": {"rollout": {"temperature": 1.0}, "model": {"path": str(tiny_model_dir)}},
+           "agl": {"agent_match": "write", "served_model_name": "tiny"}}
+    manager = AglAgentLoopManager(cfg, [model_server.url.removeprefix("http://")], store=store)
+    tasks = [{"question": f"task {i}"} for i in range(3)]
+    rows = [t for t in tasks for _ in range(2)]  # rollout.n = 2, interleaved as verl repeats
+    extra = np.empty(len(rows), dtype=object)
+    extra[:] = [{"agl_task": json.dumps(t), "index": i} for i, t in enumerate(rows)]
+    uid = np.array([f"u{i // 2}" for i in range(len(rows))], dtype=object)
+    batch = DataProto.from_dict(tensors={"dummy": torch.zeros(len(rows), 1)}, non_tensors={"extra_info": extra, "uid": uid})
+    try:
+        with RunnerPool(http_agent, store, n_runners=3, backend="thread"):
+            out = manager.generate_sequences(batch)
+    finally:
+        manager.shutdown()
+    assert len(out) == len(rows) and out.batch["responses"].shape == (6, 8)
+    assert out.batch["input_ids"].shape == (6, 72) and out.batch["prompts"].shape == (6, 64)
+    assert (out.non_tensor_batch["uid"] == uid).all()  # aligned with verl's input rows
+    rewards = out.batch["rm_scores"].sum(-1)
+    assert set(rewards.tolist()) <= {0.0, 1.0}
+    mask = out.batch["response_mask"]
+    assert (mask.sum(-1) > 0).all()  # every rollout produced a transition
+    tok = AutoTokenizer.from_pretrained(tiny_model_dir)
+    prompt = tok.decode(out.batch["prompts"][0][out.batch["attention_mask"][0, :64].bool()])
+    assert "task 0" in prompt  # the chat prompt the model saw, from the proxy's token ids
+    assert "rollout_log_probs" in out.batch.keys() and out.meta_info["timing"]["agl/rollout_s"] > 0

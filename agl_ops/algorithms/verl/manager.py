@@ -51,18 +51,18 @@ class AglAgentLoopManager:
         addresses = ray.get(llm_client._load_balancer.get_all_servers.remote())
         return cls(config, addresses)
 
-    def __init__(self, config: Any, addresses: Sequence[str]) -> None:
+    def __init__(self, config: Any, addresses: Sequence[str], *, store: Any = None) -> None:
         from transformers import AutoTokenizer
 
         from agl_ops.llm.proxy import LLMProxy
 
         cfg = _plain(config)
         agl = cfg.get("agl") or {}
-        if not agl.get("store_url"):
+        if store is None and not agl.get("store_url"):
             raise ValueError("the verl config lacks agl.store_url (the store our runners read)")
         if not addresses:
             raise ValueError("verl started no rollout servers to send the agent's calls to")
-        self.store = open_store(agl["store_url"])
+        self.store = store if store is not None else open_store(agl["store_url"])
         data = cfg["data"]
         self.max_prompt_length = int(data["max_prompt_length"])
         self.max_response_length = int(data["max_response_length"])
