@@ -42,6 +42,7 @@ from agl_ops.algorithms.prompt_candidates import (
 from agl_ops.algorithms.prompt_demos import (
     ANSWER_CUES,
     DEMO_SCHEMA_STYLES,
+    LAYOUTS,
     Demo,
     build_demo_pool,
     compose_write_prompt,
@@ -91,9 +92,13 @@ def _task_id(task: Any, index: int) -> str:
 def study_name_for(params: PromptOptParams, baseline: dict[str, str], train: Sequence[Any], model: str | None,
                    target: str) -> str:
     """A name that changes whenever the study's setup would: the data, the model, the
-    baseline prompts and the search parameters (not the trial count)."""
+    baseline prompts, the search parameters (not the trial count) and the search space
+    itself (answer cues, schema styles, the instruction file), so a resumed study never
+    mixes trials of two different spaces."""
     s = params.search
-    key = {"search": s.model_dump(exclude={"n_trials", "study_path", "study_name", "confirm_top"}),
+    space = {"cues": ANSWER_CUES, "demo_schema": DEMO_SCHEMA_STYLES, "layout": LAYOUTS,
+             "instructions": load_optimizer_prompt("instructions.txt", params.optimizer.prompts_dir)}
+    key = {"search": s.model_dump(exclude={"n_trials", "study_path", "study_name", "confirm_top"}), "space": space,
            "minibatch_size": params.minibatch_size, "max_tokens": params.max_tokens, "temperature": params.temperature,
            "seed": params.seed, "target": target, "model": model, "baseline": baseline,
            "train": [_task_id(t, i) for i, t in enumerate(train)]}
