@@ -267,7 +267,6 @@ class PromptSearch:
 
     # -- the algorithm -----------------------------------------------------------------------
     def run(self, ctx: AlgorithmContext, train_dataset: Sequence[Any], val_dataset: Sequence[Any] | None) -> PromptOptResult:
-        import optuna
         from optuna.trial import TrialState
 
         p, s = self.params, self.params.search

@@ -79,7 +79,9 @@ def test_apo_keeps_the_better_edit_and_bounds_the_beam(rows: dict) -> None:
 
 
 def test_a_worse_edit_never_replaces_the_baseline(rows: dict) -> None:
-    easy = lambda prompt, row: "BAD" not in prompt and row["difficulty"] == "easy"  # noqa: E731
+    def easy(prompt: str, row: dict) -> bool:
+        return "BAD" not in prompt and row["difficulty"] == "easy"
+
     model = ScriptedModel(rows, good=easy, optimizer=_edits(BAD_EDIT, BAD_EDIT))
     with model.fake.serve() as server:
         result = fit(APO(_params(rounds=1), seed=2), server.url, rows)
