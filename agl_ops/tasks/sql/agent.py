@@ -38,7 +38,7 @@ OUTCOME_SPAN = "sql.outcome"
 LLM_SPAN_NAMES = ("write", "check", "rewrite")
 _OPENAI_ARGS = frozenset({"temperature", "top_p", "max_tokens", "max_completion_tokens", "stop", "seed",
                           "presence_penalty", "frequency_penalty", "logprobs", "top_logprobs", "n"})
-_NO_SQL = "no SQL query found in the reply; answer with one query in a ```sql code block"
+_NO_SQL = "no SQL query found in the reply; answer with one SELECT query"
 
 
 class SqlOutcome(BaseModel):
@@ -160,7 +160,8 @@ class LitSQLAgent(LitAgent):
     def __init__(
         self, max_turns: int = 3, truncate_length: int = 1024, *, schema_max_chars: int = 2000, sample_rows: int = 3,
         max_tokens: int = 256, limits: ExecLimits | None = None, request_timeout_s: float = 120.0,
-        query_stop: tuple[str, ...] = (";", "\n\n"),
+        query_stop: tuple[str, ...] = (";", "\n\n"), schema_linking: bool = True, schema_max_tables: int | None = 3,
+        schema_min_ratio: float = 0.5,
     ) -> None:
         if max_turns < 1:
             raise ValueError("max_turns must be >= 1")
@@ -172,6 +173,9 @@ class LitSQLAgent(LitAgent):
         self.limits = limits or ExecLimits()
         self.request_timeout_s = request_timeout_s
         self.query_stop = tuple(query_stop)  # stop sequences of write/rewrite calls: a query ends there
+        self.schema_linking = schema_linking  # tables most relevant to the question first
+        self.schema_max_tables = schema_max_tables  # and at most this many of them (None: all)
+        self.schema_min_ratio = schema_min_ratio  # each at least this share of the best table's relevance
         self._graph: Any = None
         self._lock = threading.Lock()
 
@@ -225,7 +229,10 @@ class LitSQLAgent(LitAgent):
         prompts.update({k: v for k, v in resources.items() if k in PROMPT_FIELDS and isinstance(v, PromptTemplate)})
         db_path = str(task["db_path"])
         episode = _Episode(self, llm, prompts, db_path, llm.get_base_url(rollout_id, attempt_id))
-        schema = render_schema(db_path, self.schema_max_chars, self.sample_rows)
+        schema = render_schema(db_path, self.schema_max_chars, self.sample_rows,
+                               question=str(task["question"]) if self.schema_linking else None,
+                               max_tables=self.schema_max_tables if self.schema_linking else None,
+                               min_ratio=self.schema_min_ratio if self.schema_linking else 0.0)
         try:
             state = self.graph.invoke(
                 {"question": str(task["question"]), "schema": schema, "turns": 0, "llm_calls": 0},

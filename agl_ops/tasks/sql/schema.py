@@ -4,12 +4,18 @@ Small models invent columns; seeing every table's exact columns, keys and a few 
 values is the most honest help a prompt can give. Real Spider databases can have
 dozens of tables, so the text is fitted to a character budget: sample rows are cut
 first (3 -> 1 -> 0), then whole trailing tables are dropped with a marker.
+
+Given the question, tables can be ordered by lexical relevance (words shared with the
+table's name, its column names and its sample values) and cut to the ``max_tables``
+most relevant: simple schema linking, which keeps a small model from wandering into
+unrelated tables. It reads only the question and the database, never the answer.
 """
 
 from __future__ import annotations
 
 import functools
 import os
+import re
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -18,7 +24,7 @@ from pydantic import BaseModel
 
 from agl_ops.tasks.sql.execution import readonly_connection
 
-__all__ = ["ColumnInfo", "TableInfo", "read_schema", "render_schema"]
+__all__ = ["ColumnInfo", "TableInfo", "read_schema", "render_schema", "link_tables", "relevance"]
 
 _MAX_CELL_CHARS = 40
 
@@ -115,12 +121,44 @@ def _fit(tables: list[TableInfo], max_chars: int, sample_rows: int) -> str:
     return "\n\n".join(parts)[:max_chars]
 
 
-@functools.lru_cache(maxsize=512)
-def _render_cached(path: str, mtime_ns: int, max_chars: int, sample_rows: int) -> str:
-    return _fit(read_schema(path, sample_rows), max_chars, sample_rows)
+def _words(text: str) -> set[str]:
+    """Lower-cased words of 3+ letters, with a plural "s" dropped (players -> player)."""
+    return {w[:-1] if w.endswith("s") and len(w) > 3 else w for w in re.findall(r"[a-z0-9]{3,}", text.lower())}
 
 
-def render_schema(db_path: str | Path, max_chars: int = 2000, sample_rows: int = 3) -> str:
-    """Prompt text for the database at ``db_path`` (cached per file version)."""
+def relevance(table: TableInfo, question: str) -> int:
+    """How strongly ``question`` points at ``table``: shared words with its name (x3),
+    with its column names (x1), and sample text values quoted in the question (x2)."""
+    q = _words(question)
+    score = 3 * len(q & _words(table.name.replace("_", " ")))
+    score += sum(len(q & _words(c.name.replace("_", " "))) for c in table.columns)
+    lowered = question.lower()
+    score += 2 * sum(1 for row in table.sample_rows for v in row if isinstance(v, str) and len(v) > 2 and v.lower() in lowered)
+    return score
+
+
+def link_tables(tables: list[TableInfo], question: str, max_tables: int | None = None,
+                min_ratio: float = 0.0) -> list[TableInfo]:
+    """Tables by relevance to ``question`` (ties keep schema order): at most ``max_tables``,
+    and only those scoring at least ``min_ratio`` of the best (the best is always kept)."""
+    scores = [relevance(t, question) for t in tables]
+    ranked = sorted(range(len(tables)), key=lambda i: (-scores[i], i))
+    best = scores[ranked[0]] if ranked else 0
+    kept = [i for n, i in enumerate(ranked) if n == 0 or scores[i] >= min_ratio * best]
+    return [tables[i] for i in kept[: max_tables or len(tables)]]
+
+
+@functools.lru_cache(maxsize=256)
+def _read_cached(path: str, mtime_ns: int, sample_rows: int) -> tuple[TableInfo, ...]:
+    return tuple(read_schema(path, sample_rows))
+
+
+def render_schema(db_path: str | Path, max_chars: int = 2000, sample_rows: int = 3, *,
+                  question: str | None = None, max_tables: int | None = None, min_ratio: float = 0.0) -> str:
+    """Prompt text for the database at ``db_path`` (the schema read is cached per file
+    version). With ``question``, tables come most relevant first (see :func:`link_tables`)."""
     path = str(Path(db_path).resolve())
-    return _render_cached(path, os.stat(path).st_mtime_ns, max_chars, sample_rows)
+    tables = list(_read_cached(path, os.stat(path).st_mtime_ns, sample_rows))
+    if question is not None:
+        tables = link_tables(tables, question, max_tables, min_ratio)
+    return _fit(tables, max_chars, sample_rows)

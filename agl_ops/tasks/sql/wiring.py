@@ -29,6 +29,7 @@ def agent_from_params(cfg: Params) -> LitSQLAgent:
         max_turns=a.max_turns, truncate_length=a.truncate_length, schema_max_chars=a.schema_max_chars,
         sample_rows=a.sample_rows, max_tokens=a.max_tokens, request_timeout_s=a.request_timeout_s,
         limits=ExecLimits(timeout_s=a.exec_timeout_s, max_rows=a.max_rows), query_stop=tuple(a.query_stop),
+        schema_linking=a.schema_linking, schema_max_tables=a.schema_max_tables, schema_min_ratio=a.schema_min_ratio,
     )
 
 

@@ -127,3 +127,13 @@ def test_agent_pickles_after_use(concert_db: Path, right_first) -> None:
     clone = pickle.loads(pickle.dumps(agent))
     assert clone.max_turns == 2 and clone.truncate_length == 300 and clone._graph is None
     assert clone.run_episode(_task(concert_db), default_resources(url)).reward == 1.0
+
+
+def test_schema_linking_in_prompts(concert_db: Path, right_first) -> None:
+    fake, url = right_first
+    LitSQLAgent().run_episode(_task(concert_db), default_resources(url))
+    linked = fake.calls[0].prompt
+    LitSQLAgent(schema_linking=False).run_episode(_task(concert_db), default_resources(url))
+    full = fake.calls[2].prompt
+    assert full.count("CREATE TABLE") == 4 and full.index("CREATE TABLE stadium") < full.index("CREATE TABLE singer")
+    assert 1 <= linked.count("CREATE TABLE") < 4 and linked.index("CREATE TABLE singer") < 200

@@ -111,3 +111,15 @@ def test_llm_spans_through_the_tracing_proxy(val_rows: list[dict]) -> None:
             ["write", "check", "rewrite", "check", "rewrite", "check"]
         assert sum(bool(re.fullmatch("write|rewrite", s.name)) for s in llm_spans) == 3
     assert all(c.path == "/v1/chat/completions" for c in fake.calls)  # the proxy forwards to the backend
+
+
+def test_eval_with_process_runners(val_rows: list[dict]) -> None:
+    """The agent is pickled into spawned runner processes and builds its graph there."""
+    rows = val_rows[:2]
+    answers = {r["question"]: r["query"] for r in rows}
+    fake = FakeLLM(lambda step, prompt: "THE QUERY IS CORRECT" if step == "check"
+                   else answers[_QUESTION.search(prompt).group(1)])
+    with fake.serve() as server:
+        result = evaluate(rows, default_resources(server.url, "fake"), n_runners=1, runner_backend="process",
+                          show_progress=False)
+    assert result.accuracy == 1.0 and result.error_counts == {"correct": 2}

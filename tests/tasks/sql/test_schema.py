@@ -6,7 +6,7 @@ import re
 import sqlite3
 from pathlib import Path
 
-from agl_ops.tasks.sql.schema import read_schema, render_schema
+from agl_ops.tasks.sql.schema import link_tables, read_schema, relevance, render_schema
 
 
 def test_create_table_with_keys_and_rows(concert_db: Path) -> None:
@@ -48,3 +48,16 @@ def test_rendering_does_not_change_the_file(concert_db: Path) -> None:
     before = concert_db.read_bytes()
     render_schema(concert_db, max_chars=1234)
     assert concert_db.read_bytes() == before
+
+
+def test_linking_orders_and_cuts_tables_by_the_question(concert_db: Path) -> None:
+    tables = read_schema(concert_db)
+    ranked = [t.name for t in link_tables(tables, "What are the names and ages of singers from France?")]
+    assert ranked[0] == "singer"
+    assert relevance(tables[1], "Which concerts had a singer from France?") > relevance(tables[0], "Which concerts had a singer from France?")
+    text = render_schema(concert_db, question="How many stadiums have a capacity over 5000?", max_tables=1)
+    assert text.count("CREATE TABLE") == 1 and text.startswith("CREATE TABLE stadium")
+    both = render_schema(concert_db, question="Show the concert name and the stadium name of each concert.", max_tables=2)
+    assert both.count("CREATE TABLE") == 2 and "CREATE TABLE concert" in both and "CREATE TABLE stadium" in both
+    # with no word in common the schema order is kept
+    assert [t.name for t in link_tables(tables, "???")] == [t.name for t in tables]

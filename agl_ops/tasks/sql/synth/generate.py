@@ -31,7 +31,7 @@ from agl_ops.tasks.sql.synth.domains import DOMAINS
 
 __all__ = ["SynthParams", "SynthReport", "generate_dataset", "split_databases", "GENERATOR_VERSION"]
 
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 SPLITS = ("train", "val", "test")
 _MAX_WORDINGS_PER_QUERY = 2  # one gold query may appear with two phrasings, not more
 

@@ -1,5 +1,6 @@
-"""Single-table question templates: the easy tier (listing, counting, simple filters)
-and the medium tier (ordering and limits, aggregates, combined conditions, dates)."""
+"""Single-table question templates: the easy tier (listing, counting, one filter, one
+aggregate over a table: Spider's "easy") and the medium tier (ordering and limits,
+filtered aggregates, combined conditions, dates)."""
 
 from __future__ import annotations
 
@@ -53,6 +54,18 @@ def list_labels(rng: random.Random, db: DbContext) -> Draft | None:
     if t is None:
         return None
     return Draft(_base(rng, t), f"SELECT {t.label} FROM {t.name}")
+
+
+@template("easy",
+          "Show all information about every {singular}.",
+          "List all the {plural} with all their details.",
+          "Show everything recorded about the {plural}.",
+          "Every {singular}, all columns.")
+def show_all(rng: random.Random, db: DbContext) -> Draft | None:
+    t = _pick(rng, db.tables(lambda t: db.n_rows(t) <= 60))
+    if t is None:
+        return None
+    return Draft({"singular": t.singular, "plural": t.plural}, f"SELECT * FROM {t.name}")
 
 
 @template("easy",
@@ -197,7 +210,7 @@ def sorted_list(rng: random.Random, db: DbContext) -> Draft | None:
                  tie_sql=f"SELECT {num.name} FROM {t.name}")
 
 
-@template("medium",
+@template("easy",
           "What is the {agg} {num} of all {plural}?",
           "Find the {agg} {num} across all {plural}.",
           "What is the {agg} {num} among the {plural}?",
