@@ -19,7 +19,8 @@ import orjson
 from fastapi import FastAPI
 from fastapi.responses import Response
 
-__all__ = ["BackgroundServer", "install_guards", "guard_asgi", "BodyTooLarge", "DEFAULT_HOST", "DEFAULT_MAX_BODY_BYTES"]
+__all__ = ["BackgroundServer", "install_guards", "install_error_shape", "guard_asgi", "BodyTooLarge", "DEFAULT_HOST",
+           "DEFAULT_MAX_BODY_BYTES"]
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +47,21 @@ def install_guards(
         return Response(_error_body(str(exc), "too_large"), status_code=413, media_type="application/json")
 
     app.add_exception_handler(BodyTooLarge, _too_large)
+    install_error_shape(app)
+
+
+def install_error_shape(app: FastAPI) -> None:
+    """Framework refusals (unknown route 404, wrong method 405) in the same body as ours:
+    ``{"error": {"message", "type"}, "detail"}``, so every client reads one shape."""
+    from starlette.exceptions import HTTPException
+
+    async def _http_error(_request: Any, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        kind = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "invalid_request")
+        return Response(_error_body(str(exc.detail), kind), status_code=exc.status_code,
+                        media_type="application/json", headers=exc.headers)
+
+    app.add_exception_handler(HTTPException, _http_error)
 
 
 def guard_asgi(

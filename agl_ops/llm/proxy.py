@@ -4,8 +4,9 @@
 model server or vLLM) with ``return_token_ids`` and ``logprobs`` switched on, and ONE
 ``SpanKind.LLM`` span per call is queued for that attempt: prompt and completion token
 ids exactly as the model saw them, their logprobs, the model version. The agent gets a
-normal OpenAI response (extension fields removed unless it asked for them). Plain
-``/v1/...`` passes through unrecorded. ``POST /agl/flush`` returns once every queued
+normal OpenAI response (extension fields removed unless it asked for them). A rollout
+or attempt id the store does not know is a 404 (the store is asked once per attempt).
+Plain ``/v1/...`` passes through unrecorded. ``POST /agl/flush`` returns once every queued
 span is stored (the runner calls it before finishing an attempt).
 
 Span attributes (the RL adapter relies on exactly these keys): ``request``,
@@ -35,8 +36,8 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from agl_ops.llm import MODEL_VERSION_HEADER
-from agl_ops.serving import BackgroundServer, BodyTooLarge, guard_asgi
-from agl_ops.store.base import Store
+from agl_ops.serving import BackgroundServer, BodyTooLarge, guard_asgi, install_error_shape
+from agl_ops.store.base import Store, UnknownIdError
 from agl_ops.store.writer import SpanWriter
 from agl_ops.tracing import SPAN_NAME_HEADER
 from agl_ops.types import LLM, Span, SpanKind
@@ -83,6 +84,35 @@ class _Call:
         self.start, self.t0 = time.time(), time.perf_counter()
 
 
+class _KnownAttempts:
+    """Attempts the store has confirmed, so a call naming an unknown one is refused and
+    the store is asked once per attempt, not once per call. A store that cannot answer
+    lets the call through: recording never blocks the agent (the writer retries)."""
+
+    def __init__(self, store: Store, limit: int = 100_000) -> None:
+        self.store, self.limit = store, limit
+        self._known: set[tuple[str, str]] = set()
+
+    async def problem(self, rollout_id: str, attempt_id: str) -> str | None:
+        key = (rollout_id, attempt_id)
+        if key in self._known:
+            return None
+        try:
+            attempts = await run_in_threadpool(self.store.query_attempts, rollout_id)
+        except UnknownIdError:
+            attempts = []
+        except Exception as exc:
+            logger.warning("could not check attempt %s with the store (%s); recording anyway", attempt_id, exc)
+            return None
+        if not any(a.attempt_id == attempt_id for a in attempts):
+            return (f"unknown rollout {rollout_id!r} or attempt {attempt_id!r}: call the URL the runner hands "
+                    "the agent (LLM.get_base_url(rollout_id, attempt_id))")
+        if len(self._known) >= self.limit:
+            self._known.clear()
+        self._known.add(key)
+        return None
+
+
 class LLMProxy:
     """Recording proxy in front of an OpenAI-compatible ``backend_url``.
 
@@ -99,6 +129,7 @@ class LLMProxy:
         self.backend_url = backend_url.rstrip("/").removesuffix("/v1")
         self.writer = writer or SpanWriter(store)  # type: ignore[arg-type]
         self._owns_writer = writer is None
+        self._attempts = _KnownAttempts(self.writer.store)
         self.token = token
         self.model_version = model_version
         self._backend_headers = {"content-type": "application/json"}
@@ -163,6 +194,7 @@ class LLMProxy:
                 await run_in_threadpool(self.writer.flush, 30.0)
 
         admin = FastAPI(title="agl-ops LLM proxy", version="1", lifespan=lifespan)
+        install_error_shape(admin)
 
         @admin.get("/health")
         async def health() -> Response:
@@ -191,6 +223,10 @@ class LLMProxy:
             parts = path.split("/", 6)  # '', rollout, rid, attempt, aid, v1, rest
             if len(parts) < 7 or parts[3] != "attempt" or parts[5] != "v1" or not parts[2] or not parts[4]:
                 await _respond(send, 404, _error_body(404, "use /rollout/{rollout_id}/attempt/{attempt_id}/v1/...", "not_found"))
+                return
+            problem = await self._attempts.problem(parts[2], parts[4])
+            if problem:
+                await _respond(send, 404, _error_body(404, problem, "not_found"))
                 return
             rest = parts[6]
             if scope["method"] == "POST" and rest in RECORDED_ENDPOINTS:
@@ -231,8 +267,8 @@ class LLMProxy:
             return
         name = DEFAULT_SPAN_NAME
         for key, value in scope["headers"]:
-            if key == _SPAN_HEADER:
-                name = value.decode() or DEFAULT_SPAN_NAME
+            if key == _SPAN_HEADER:  # any bytes may arrive: never fail the call over its name
+                name = value.decode(errors="replace")[:200] or DEFAULT_SPAN_NAME
                 break
         call = _Call(rollout_id, attempt_id, name, request, endpoint)
         forwarded = dict(request)

@@ -291,6 +291,10 @@ class _Server:
             raise ApiError(400, str(exc)) from None
         except TimeoutError as exc:
             raise ApiError(504, str(exc), "timeout") from None
+        except Exception as exc:  # files that exist but do not load (bad adapter config, torn weights)
+            logger.warning("reload of %s / %s failed: %r", body.model_path, body.adapter_path, exc)
+            raise ApiError(400, f"could not load {body.adapter_path or body.model_path or self.engine.model_path}: "
+                                f"{type(exc).__name__}: {exc}; the served model is unchanged") from None
         return _json({"model_version": version, "model_path": self.engine.model_path,
                       "adapter_path": self.engine.adapter_path, "seconds": round(time.perf_counter() - start, 3)},
                      headers={MODEL_VERSION_HEADER: version})
