@@ -229,6 +229,7 @@ class ProxyParams(Section):
     port: int = Field(8100, ge=1, le=65535, description="Port of the LLM proxy")
     timeout_s: float = Field(600.0, gt=0, description="Time limit of one forwarded call")
     max_connections: int = Field(256, ge=1, description="Keep-alive connections to the backend at most")
+    backend_retry_s: float = Field(60.0, ge=0, description="How long a call waits for a backend that refuses connections (restarting) before it fails with 502")
 
 
 class OptimizerLLMParams(Section):

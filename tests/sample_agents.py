@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import agl_ops as agl
+from agl_ops.types import LLM
 
 
 @agl.rollout
@@ -75,4 +76,21 @@ def counting_agent(task: dict, rollout) -> float:
     with open(Path(task["dir"]) / "done.log", "a") as fh:
         fh.write(f"{rollout.rollout_id} {rollout.attempt_id} {os.getpid()}\n")
     time.sleep(task.get("sleep", 0))
+    return 1.0
+
+
+@agl.rollout
+def llm_agent(task: dict, llm: LLM, rollout) -> float:
+    """Two calls to main_llm through the proxy URL of this attempt (the openai client
+    retries a 502 twice), then 'rollout_id attempt_id pid' appended to a shared log."""
+    from openai import OpenAI
+
+    client = OpenAI(base_url=llm.get_base_url(rollout.rollout_id, rollout.attempt_id), api_key=llm.api_key or "x",
+                    timeout=120)
+    for step in ("write", "check"):
+        client.chat.completions.create(model=llm.model, messages=[{"role": "user", "content": f"{step} {task['i']}"}],
+                                       max_tokens=6, extra_headers={"x-agl-span-name": step})
+        time.sleep(task.get("sleep", 0))
+    with open(Path(task["dir"]) / "done.log", "a") as fh:
+        fh.write(f"{rollout.rollout_id} {rollout.attempt_id} {os.getpid()}\n")
     return 1.0

@@ -134,7 +134,7 @@ def proxy_cmd(
     token = os.environ.get(token_env) or None
     backing = open_store(store_url)
     proxy = LLMProxy(backend, backing, token=token, backend_api_key=os.environ.get(backend_token_env) or None,
-                     timeout_s=p.timeout_s, max_connections=p.max_connections)
+                     timeout_s=p.timeout_s, max_connections=p.max_connections, backend_retry_s=p.backend_retry_s)
     bind_host, bind_port = host or p.host, port or p.port
     console.print(f"LLM proxy on http://{bind_host}:{bind_port} -> {backend}; spans to {store_url} "
                   f"(auth: {'bearer token' if token else 'none'})")

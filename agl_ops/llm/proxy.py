@@ -7,7 +7,9 @@ ids exactly as the model saw them, their logprobs, the model version. The agent 
 normal OpenAI response (extension fields removed unless it asked for them). A rollout
 or attempt id the store does not know is a 404 (the store is asked once per attempt).
 Plain ``/v1/...`` passes through unrecorded. ``POST /agl/flush`` returns once every queued
-span is stored (the runner calls it before finishing an attempt).
+span is stored (the runner calls it before finishing an attempt). While the backend
+refuses connections (a model server restarting after a crash) calls wait for it, up to
+``backend_retry_s``, instead of failing the agent's rollout.
 
 Span attributes (the RL adapter relies on exactly these keys): ``request``,
 ``response``, ``prompt_token_ids``, ``choices`` (list of ``{text, token_ids, logprobs,
@@ -23,6 +25,7 @@ connection pool serialises), aiohttp 1,200 and 2,700 (docs/serving.md).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -123,7 +126,8 @@ class LLMProxy:
 
     def __init__(self, backend_url: str, store: Store | None = None, *, token: str | None = None,
                  backend_api_key: str | None = None, model_version: str | None = None,
-                 writer: SpanWriter | None = None, timeout_s: float = 600.0, max_connections: int = 256) -> None:
+                 writer: SpanWriter | None = None, timeout_s: float = 600.0, max_connections: int = 256,
+                 backend_retry_s: float = 60.0) -> None:
         if writer is None and store is None:
             raise ValueError("LLMProxy needs a store (or a SpanWriter) to record spans into")
         self.backend_url = backend_url.rstrip("/").removesuffix("/v1")
@@ -138,6 +142,7 @@ class LLMProxy:
         # no total timeout: its per-request timer cost ~10% of the proxy's CPU; a stalled read still fails
         self._timeout = aiohttp.ClientTimeout(total=None, sock_connect=10.0, sock_read=timeout_s)
         self._max_connections = max_connections
+        self.backend_retry_s = backend_retry_s
         self._client: aiohttp.ClientSession | None = None
         self._server: BackgroundServer | None = None
         self.app = self._build_app()
@@ -237,14 +242,32 @@ class LLMProxy:
             await self._passthrough(scope, receive, send, path[4:])
 
     # -- forwarding ------------------------------------------------------------------
-    async def _passthrough(self, scope: dict[str, Any], receive: Callable[[], Any], send: Send, rest: str) -> None:
+    async def _send(self, method: str, url: str, data: bytes | None) -> aiohttp.ClientResponse:
+        """The backend's response. A backend that refuses connections (a model server
+        restarting) is retried with backoff for ``backend_retry_s``: such a request never
+        reached it, so repeating it is safe, and agents see a slow call instead of a failure."""
         assert self._client is not None
+        deadline = time.monotonic() + self.backend_retry_s
+        delay = 0.05
+        while True:
+            try:
+                return await self._client.request(method, url, data=data)
+            except aiohttp.ClientConnectorError as exc:
+                if time.monotonic() + delay > deadline:
+                    raise
+                if delay == 0.05:
+                    logger.warning("backend %s refuses connections (%s); retrying for up to %.0fs",
+                                   self.backend_url, exc, self.backend_retry_s)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 1.0)
+
+    async def _passthrough(self, scope: dict[str, Any], receive: Callable[[], Any], send: Send, rest: str) -> None:
         body = await _read_body(receive)
         url = f"{self.backend_url}/v1/{rest}"
         if scope.get("query_string"):
             url += "?" + scope["query_string"].decode()
         try:
-            async with self._client.request(scope["method"], url, data=body or None) as resp:
+            async with await self._send(scope["method"], url, body or None) as resp:
                 headers = [(b"content-type", resp.headers.get("content-type", "application/json").encode())]
                 await send({"type": "http.response.start", "status": resp.status, "headers": headers})
                 async for chunk in resp.content.iter_any():
@@ -283,10 +306,9 @@ class LLMProxy:
             await self._recorded_unary(call, forwarded, send)
 
     async def _recorded_unary(self, call: _Call, forwarded: dict[str, Any], send: Send) -> None:
-        assert self._client is not None
         try:
-            async with self._client.post(f"{self.backend_url}/v1/{call.endpoint}",
-                                         data=orjson.dumps(forwarded)) as resp:
+            async with await self._send("POST", f"{self.backend_url}/v1/{call.endpoint}",
+                                        orjson.dumps(forwarded)) as resp:
                 status, content = resp.status, await resp.read()
                 version = resp.headers.get(MODEL_VERSION_HEADER)
         except (aiohttp.ClientError, TimeoutError) as exc:
@@ -322,11 +344,10 @@ class LLMProxy:
         await _respond(send, 502, _error_body(502, message, "bad_gateway"))
 
     async def _recorded_stream(self, call: _Call, forwarded: dict[str, Any], send: Send) -> None:
-        assert self._client is not None
         started = False
         try:
-            async with self._client.post(f"{self.backend_url}/v1/{call.endpoint}",
-                                         data=orjson.dumps(forwarded)) as resp:
+            async with await self._send("POST", f"{self.backend_url}/v1/{call.endpoint}",
+                                        orjson.dumps(forwarded)) as resp:
                 version = resp.headers.get(MODEL_VERSION_HEADER)
                 if resp.status != 200:
                     content = await resp.read()

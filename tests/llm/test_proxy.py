@@ -160,13 +160,38 @@ def test_backend_5xx_recorded_and_passed_on(store: MemoryStore) -> None:
 
 def test_unreachable_backend_is_502(store: MemoryStore) -> None:
     rid, aid = _rollout(store)
-    with LLMProxy("http://127.0.0.1:9", store) as proxy:
+    with LLMProxy("http://127.0.0.1:9", store, backend_retry_s=0) as proxy:
         r = httpx.post(f"{proxy.url}/rollout/{rid}/attempt/{aid}/v1/chat/completions",
                        json={"messages": [{"role": "user", "content": "hi"}]})
         assert r.status_code == 502
         proxy.flush()
     (span,) = store.query_spans(rid, aid)
     assert span.status == "error" and span.attributes["status_code"] == 502
+
+
+def test_restarting_backend_is_waited_for(engine, store: MemoryStore) -> None:
+    """Connections refused (a model server restarting): the call waits and then succeeds."""
+    import threading
+
+    from agl_ops.llm.client import free_port
+    from agl_ops.llm.server import create_server_app
+
+    rid, aid = _rollout(store)
+    port = free_port()
+    later = BackgroundServer(create_server_app(engine, manage_engine=False), port=port)
+    with LLMProxy(f"http://127.0.0.1:{port}", store, backend_retry_s=30) as proxy:
+        timer = threading.Timer(1.0, later.start)
+        timer.start()
+        try:
+            r = httpx.post(f"{proxy.url}/rollout/{rid}/attempt/{aid}/v1/chat/completions", timeout=60,
+                           json={"messages": [{"role": "user", "content": "hi"}], "max_tokens": 2})
+        finally:
+            timer.join()
+            later.stop()
+        assert r.status_code == 200, r.text
+        proxy.flush()
+    (span,) = store.query_spans(rid, aid)
+    assert span.status == "ok"
 
 
 def test_langchain_chat_openai_unchanged(proxy: LLMProxy, store: MemoryStore) -> None:
