@@ -26,6 +26,7 @@ __all__ = [
     "TrainParams",
     "LoraParams",
     "VerlParams",
+    "WarmStartParams",
     "DataParams",
     "SynthParams",
     "AgentParams",
@@ -93,6 +94,17 @@ class VerlParams(Section):
     launch: bool = Field(True, description="Start training (false: only validate and print the command line)")
 
 
+class WarmStartParams(Section):
+    enabled: bool = Field(False, description="Supervised warm start before GRPO: LoRA fine-tuning on the train split's gold queries, with the agent's own write prompts (a model that almost never succeeds gives GRPO groups without reward variance)")
+    steps: int = Field(60, ge=1, description="Optimizer steps of the warm start")
+    max_time_s: float | None = Field(None, gt=0, description="Stop the warm start after this many seconds (the GRPO budget train.max_time_s counts separately)")
+    batch_size: int = Field(8, ge=1, description="Examples per optimizer step")
+    micro_batch_size: int = Field(4, ge=1, description="Examples per forward/backward (gradient accumulation)")
+    lr: float = Field(1e-3, gt=0, description="Peak learning rate (AdamW; linear warm-up over the first 10% of steps, then cosine decay)")
+    difficulties: list[str] | None = Field(None, description="Train only on tasks of these tiers (null: all)")
+    output_dir: str | None = Field(None, description="Also export the warm-started model here (merged HF dir) to evaluate it alone; null: do not")
+
+
 class TrainParams(Section):
     method: str = Field("grpo", pattern="^(grpo|verl)$", description="grpo: native, CPU-capable; verl: GPUs through verl + vLLM")
     model_path: str = Field("models/base", description="Policy to start from: a HF model directory")
@@ -149,6 +161,7 @@ class TrainParams(Section):
     select: str = Field("best", pattern="^(best|last)$", description="Which adapter becomes the output model: best on val, or the last")
     merge: bool = Field(True, description="Write a merged model (else base reference + adapter)")
     lora: LoraParams = Field(default_factory=LoraParams)
+    warm_start: WarmStartParams = Field(default_factory=WarmStartParams)
     verl: VerlParams = Field(default_factory=VerlParams)
 
 
@@ -197,6 +210,7 @@ class EvalParams(Section):
     model: str | None = Field(None, description="Model name sent to the endpoint (null: the first of its /v1/models)")
     model_path: str = Field("models/base", description="Model the local server loads when endpoint is null")
     temperature: float = Field(0.0, ge=0, description="Sampling temperature of evaluation (0: greedy)")
+    prompts: str | None = Field(None, description="Prompt set JSON to evaluate with (e.g. outputs/prompts/best.json, the prompt-optimization output; used when the file exists, like train.prompts); null: the shipped prompts")
     n_runners: int = Field(4, ge=1, description="Rollouts in flight at once (runner threads)")
     output_dir: str = Field("runs/eval", description="Each evaluation writes <output_dir>/<split>-<timestamp>/ (metrics.json, examples.csv/.jsonl)")
 

@@ -21,11 +21,14 @@ from typing import Any
 
 from pydantic import BaseModel
 
-__all__ = ["Demo", "DEMO_SCHEMA_STYLES", "ANSWER_CUES", "LAYOUTS", "sql_shape", "build_demo_pool", "render_demo",
+__all__ = ["Demo", "DEMO_SCHEMA_STYLES", "ANSWER_CUES", "LAYOUTS", "SCHEMA_VIEWS", "sql_shape", "build_demo_pool", "render_demo",
            "compose_write_prompt", "escape_literal", "parse_instructions", "demo_sets", "demo_counts"]
 
 DEMO_SCHEMA_STYLES = ("none", "columns", "create")
 LAYOUTS = ("demos_first", "schema_first")
+# how the database itself is shown: the agent's schema with example rows, or without them
+# (a small model copies sample values into filters the question never asked for)
+SCHEMA_VIEWS = {"rows": "schema", "no_rows": "schema_no_rows"}
 ANSWER_CUES = {
     "fence": "Reply with only the SQL query inside a ```sql code block.",
     "sql_label": "SQL:",
@@ -152,13 +155,16 @@ def escape_literal(text: str) -> str:
 
 
 def compose_write_prompt(instruction: str, demos: Sequence[Demo], demo_schema: str, cue: str,
-                         layout: str = "demos_first") -> str:
+                         layout: str = "demos_first", schema_view: str = "rows") -> str:
     """The write prompt of one trial. ``demos_first``: instruction and demos, then the
     database and the question (the fixed part first, so the server's prefix cache reuses
     it across tasks); ``schema_first``: the database, then the demos right before the
     question (closer to where a small model looks)."""
     if layout not in LAYOUTS:
         raise ValueError(f"unknown layout {layout!r}; choose from {LAYOUTS}")
+    if schema_view not in SCHEMA_VIEWS:
+        raise ValueError(f"unknown schema view {schema_view!r}; choose from {sorted(SCHEMA_VIEWS)}")
+    field = "{" + SCHEMA_VIEWS[schema_view] + "}"
     comment = cue == "comment"
     text = instruction.strip()
     intro = escape_literal("\n".join(f"-- {line}" for line in text.splitlines()) if comment else text)
@@ -168,7 +174,7 @@ def compose_write_prompt(instruction: str, demos: Sequence[Demo], demo_schema: s
         header = "-- Examples from other databases:" if comment else "Examples from other databases:"
         examples = header + "\n\n" + escape_literal(shown)
     ask = "-- {question}" if comment else "Question: {question}\n" + escape_literal(ANSWER_CUES[cue])
-    database = "{schema}" if comment else "Now the database to query:\n\n{schema}"
+    database = field if comment else "Now the database to query:\n\n" + field
     if layout == "demos_first":
         parts = [intro, examples, database, ask]
     else:

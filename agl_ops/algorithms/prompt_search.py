@@ -4,7 +4,9 @@ The search space of one trial: an instruction (the project's variants from
 ``prompts/instructions.txt`` plus a few the optimizer LLM proposes), how many few-shot
 demonstrations and which ones (from a pool bootstrapped from successful train
 rollouts, see :mod:`agl_ops.algorithms.prompt_demos`), how a demo's schema is rendered
-(none, a column list, CREATE TABLE) and how the answer is cued. A trial's value is
+(none, a column list, CREATE TABLE), whether the database itself is shown with its
+example rows or without them (``{schema}`` / ``{schema_no_rows}``: a small model copies
+sample values into filters) and how the answer is cued. A trial's value is
 the execution accuracy on one fixed train minibatch (disjoint from the demos' tasks),
 scored in two chunks so a trial already below the median after the first is pruned.
 
@@ -43,6 +45,7 @@ from agl_ops.algorithms.prompt_demos import (
     ANSWER_CUES,
     DEMO_SCHEMA_STYLES,
     LAYOUTS,
+    SCHEMA_VIEWS,
     Demo,
     build_demo_pool,
     compose_write_prompt,
@@ -96,7 +99,7 @@ def study_name_for(params: PromptOptParams, baseline: dict[str, str], train: Seq
     itself (answer cues, schema styles, the instruction file), so a resumed study never
     mixes trials of two different spaces."""
     s = params.search
-    space = {"cues": ANSWER_CUES, "demo_schema": DEMO_SCHEMA_STYLES, "layout": LAYOUTS,
+    space = {"cues": ANSWER_CUES, "demo_schema": DEMO_SCHEMA_STYLES, "layout": LAYOUTS, "schema": SCHEMA_VIEWS,
              "instructions": load_optimizer_prompt("instructions.txt", params.optimizer.prompts_dir)}
     key = {"search": s.model_dump(exclude={"n_trials", "study_path", "study_name", "confirm_top"}), "space": space,
            "minibatch_size": params.minibatch_size, "max_tokens": params.max_tokens, "temperature": params.temperature,
@@ -192,11 +195,12 @@ class PromptSearch:
         logger.info("study %s: %d demos (%d bootstrapped), %d instructions", study.study_name, len(demos),
                     sum(d.source == "bootstrapped" for d in demos), len(instructions))
         if s.seed_trials:  # a baseline-like layout, and many demos in the plainest style
-            study.enqueue_trial({"instruction": 0, "n_demos": 0, "demo_set": 0, "demo_schema": "none", "cue": "fence"})
+            study.enqueue_trial({"instruction": 0, "n_demos": 0, "demo_set": 0, "demo_schema": "none", "cue": "fence",
+                                 "schema": "rows"})
             counts = demo_counts(s.max_demos, len(demos))
             if counts[-1]:
                 study.enqueue_trial({"instruction": 0, "n_demos": counts[-1], "demo_set": 0, "demo_schema": "none",
-                                     "cue": "sql_label"})
+                                     "cue": "sql_label", "schema": "no_rows"})
         return setup
 
     def _optimizer(self, scorer: CandidateScorer) -> OptimizerLLM:
@@ -215,10 +219,12 @@ class PromptSearch:
         demo_set = trial.suggest_categorical("demo_set", list(range(len(setup.demo_sets))))
         demo_schema = trial.suggest_categorical("demo_schema", list(DEMO_SCHEMA_STYLES))
         cue = trial.suggest_categorical("cue", list(ANSWER_CUES))
+        schema = trial.suggest_categorical("schema", list(SCHEMA_VIEWS))
         chosen = setup.demo_sets[demo_set][:n_demos] if setup.demo_sets else []
-        template = compose_write_prompt(setup.instructions[instruction], [setup.demos[i] for i in chosen], demo_schema, cue)
+        template = compose_write_prompt(setup.instructions[instruction], [setup.demos[i] for i in chosen], demo_schema, cue,
+                                        schema_view=schema)
         return template, {"instruction": instruction, "n_demos": n_demos, "demo_set": demo_set, "demos": chosen,
-                          "demo_schema": demo_schema, "cue": cue}
+                          "demo_schema": demo_schema, "cue": cue, "schema": schema}
 
     def _objective(self, scorer: CandidateScorer, setup: SearchSetup, train: list[Any], baseline: Candidate,
                    required: set[str]) -> Callable[[Any], float]:
@@ -233,7 +239,9 @@ class PromptSearch:
             template, config = self._suggest(trial, setup)
             trial.set_user_attr("prompt", template)
             trial.set_user_attr("config", config)
-            reason = check_template(template, required, max_chars=self.params.max_prompt_chars)
+            field = SCHEMA_VIEWS[config["schema"]]  # the database's placeholder of this trial stands for {schema}
+            need = (required - {"schema"}) | {field} if "schema" in required else required
+            reason = check_template(template, need, max_chars=self.params.max_prompt_chars)
             if reason:
                 trial.set_user_attr("rejected", reason)
                 raise optuna.TrialPruned(reason)

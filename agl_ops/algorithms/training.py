@@ -19,7 +19,7 @@ from typing import Any
 
 from agl_ops.config import Params
 
-__all__ = ["train_grpo", "train_verl", "load_prompt_file", "training_agent", "model_server"]
+__all__ = ["train_grpo", "run_warm_start", "train_verl", "load_prompt_file", "training_agent", "model_server"]
 
 logger = logging.getLogger(__name__)
 
@@ -101,11 +101,47 @@ def train_grpo(
     store = MemoryStore()  # private to the run: no other runner can claim its rollouts; checkpoints hold the state
     with model_server(t.model_path, endpoint) as url, LLMProxy(url, store) as proxy:
         resources = _initial_resources(cfg, proxy, discover_model(url), prompts)
-        algorithm = GRPO(t, reloader=ServerReloader(url), sink=sink, seed=cfg.seed, resume=resume)
+        policy = None
+        if t.warm_start.enabled:
+            policy = run_warm_start(cfg, tasks_from_params(cfg, "train"), resources, sink=sink, resume=resume)
+        algorithm = GRPO(t, reloader=ServerReloader(url), sink=sink, seed=cfg.seed, resume=resume, policy=policy)
         trainer = Trainer(algorithm=algorithm, n_runners=t.n_runners, store=store, runner_backend="thread",
                           initial_resources=resources, timeout_s=cfg.runner.timeout_s, max_attempts=1,
                           show_progress=show_progress)
         return trainer.fit(training_agent(cfg), train, val)
+
+
+def run_warm_start(cfg: Params, train: list[dict[str, Any]], resources: Mapping[str, Any], *, sink: Any = None,
+                   resume: bool = True) -> Any:
+    """Load the policy and fine-tune it on the train tasks' gold queries (train.warm_start),
+    unless a GRPO checkpoint will overwrite its weights anyway; returns the policy.
+
+    The adapter is saved to ``run_dir/warm_start`` and, with ``warm_start.output_dir``,
+    exported as a model so the warm start can be evaluated on its own."""
+    from agl_ops.algorithms.checkpoint import latest_checkpoint
+    from agl_ops.algorithms.metrics import CsvSink, JsonlSink, LoggingSink, as_sink
+    from agl_ops.algorithms.policy import Policy, export_model
+    from agl_ops.algorithms.warm_start import sft_rows, task_examples, warm_start
+
+    t, ws = cfg.train, cfg.train.warm_start
+    policy = Policy.load(t.model_path, t.lora, dtype=t.dtype, attn_implementation=t.attn_implementation)
+    run_dir = Path(t.run_dir)
+    if resume and latest_checkpoint(run_dir) is not None:
+        logger.info("warm start skipped: resuming GRPO from its checkpoint")
+        return policy
+    tasks = [x for x in train if not ws.difficulties or x.get("difficulty") in set(ws.difficulties)]
+    agent = training_agent(cfg)
+    rows = sft_rows(task_examples(tasks, lambda task: agent.write_prompt(task, resources)), policy.tokenizer,
+                    max_prompt_length=t.max_prompt_length, max_response_length=t.max_response_length)
+    sinks = [LoggingSink(("warm_start/loss", "warm_start/lr", "warm_start/elapsed_s")),
+             JsonlSink(run_dir / "metrics.jsonl"), CsvSink(run_dir / "metrics.csv")] + ([sink] if sink is not None else [])
+    result = warm_start(policy, rows, ws, sink=as_sink(sinks), seed=cfg.seed, dtype=t.dtype)
+    weights = policy.save_weights(run_dir / "warm_start")
+    (run_dir / "warm_start" / "warm_start.json").write_text(json.dumps(result.__dict__, indent=1))
+    if ws.output_dir:
+        export_model(policy.base_path, weights, ws.output_dir, lora=policy.lora, merge=t.merge,
+                     metadata={"warm_start": result.__dict__})
+    return policy
 
 
 def train_verl(cfg: Params, *, store_url: str | None = None, launch: bool | None = None) -> Any:

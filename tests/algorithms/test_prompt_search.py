@@ -166,3 +166,13 @@ def test_demo_counts_and_sets() -> None:
     assert demo_counts(0, 5) == [0] and demo_counts(4, 0) == [0]
     sets = demo_sets([Demo(question=str(i), query="SELECT 1", db_path="x") for i in range(6)], 3, random.Random(0))
     assert sets[0] == list(range(6)) and len(sets) == 3 and all(sorted(s) == list(range(6)) for s in sets)
+
+
+def test_schema_view_without_rows_uses_its_own_placeholder() -> None:
+    from agl_ops.algorithms.prompt_candidates import check_template
+
+    text = compose_write_prompt("Answer.", [], "none", "sql_label", schema_view="no_rows")
+    assert "{schema_no_rows}" in text and "{schema}" not in text
+    assert check_template(text, {"schema_no_rows", "question"}, max_chars=6000) is None
+    with pytest.raises(ValueError, match="schema view"):
+        compose_write_prompt("Answer.", [], "none", "sql_label", schema_view="sideways")

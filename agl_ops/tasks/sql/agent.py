@@ -61,6 +61,7 @@ class SqlOutcome(BaseModel):
 class _State(TypedDict, total=False):
     question: str
     schema: str
+    schema_no_rows: str  # the same tables without example rows (only when a prompt uses it)
     query: str
     execution: str
     exec_ok: bool
@@ -122,9 +123,13 @@ def _episode(config: RunnableConfig) -> _Episode:
     return config["configurable"]["agl_sql_episode"]
 
 
+def _schemas(state: _State) -> dict[str, str]:
+    return {"schema": state["schema"], "schema_no_rows": state.get("schema_no_rows", "")}
+
+
 def _write_query(state: _State, config: RunnableConfig) -> dict[str, Any]:
     ep = _episode(config)
-    reply = ep.chat("write", ep.prompt("write_prompt", schema=state["schema"], question=state["question"]))
+    reply = ep.chat("write", ep.prompt("write_prompt", **_schemas(state), question=state["question"]))
     query = extract_sql(reply)
     return {"query": query, "first_query": query, "turns": 1, "llm_calls": state.get("llm_calls", 0) + 1}
 
@@ -137,7 +142,7 @@ def _check_query(state: _State, config: RunnableConfig) -> dict[str, Any]:
     ep = _episode(config)
     if not state.get("exec_ok"):
         return {"correct": False, "feedback": f"The query failed with this error: {state.get('exec_error')}"}
-    reply = ep.chat("check", ep.prompt("check_prompt", schema=state["schema"], question=state["question"],
+    reply = ep.chat("check", ep.prompt("check_prompt", **_schemas(state), question=state["question"],
                                        query=state["query"], execution=state["execution"]))
     return {"correct": is_correct_verdict(reply), "feedback": reply.strip()[: ep.agent.truncate_length],
             "llm_calls": state.get("llm_calls", 0) + 1}
@@ -146,7 +151,7 @@ def _check_query(state: _State, config: RunnableConfig) -> dict[str, Any]:
 def _rewrite_query(state: _State, config: RunnableConfig) -> dict[str, Any]:
     ep = _episode(config)
     reply = ep.chat("rewrite", ep.prompt(
-        "rewrite_prompt", schema=state["schema"], question=state["question"], query=state.get("query") or "(none)",
+        "rewrite_prompt", **_schemas(state), question=state["question"], query=state.get("query") or "(none)",
         execution=state["execution"], feedback=state.get("feedback", "")))
     return {"query": extract_sql(reply), "turns": state.get("turns", 1) + 1, "llm_calls": state.get("llm_calls", 0) + 1}
 
@@ -215,6 +220,35 @@ class LitSQLAgent(LitAgent):
     def _after_check(self, state: _State) -> str:
         return "end" if state.get("correct") or state.get("turns", 1) >= self.max_turns else "rewrite"
 
+    @staticmethod
+    def prompts(resources: Mapping[str, Resource]) -> dict[str, PromptTemplate]:
+        """The shipped prompts, overridden by the prompt templates in ``resources``."""
+        prompts = dict(default_prompts())
+        prompts.update({k: v for k, v in resources.items() if k in PROMPT_FIELDS and isinstance(v, PromptTemplate)})
+        return prompts
+
+    def schema_text(self, task: Mapping[str, Any], sample_rows: int | None = None) -> str:
+        """The schema as this agent shows it for ``task`` (linking reads the question only)."""
+        rows = self.sample_rows if sample_rows is None else sample_rows
+        return render_schema(str(task["db_path"]), self.schema_max_chars, rows,
+                             question=str(task["question"]) if self.schema_linking else None,
+                             max_tables=self.schema_max_tables if self.schema_linking else None,
+                             min_ratio=self.schema_min_ratio if self.schema_linking else 0.0)
+
+    def write_prompt(self, task: Mapping[str, Any], resources: Mapping[str, Resource] | None = None) -> str:
+        """The user message of the write call for ``task``: what a supervised warm start
+        trains on, so its prompts match the agent's own byte for byte."""
+        prompts = self.prompts(resources or {})
+        return prompts["write_prompt"].format(**self._schema_fields(task, prompts), question=str(task["question"]))
+
+    def _schema_fields(self, task: Mapping[str, Any], prompts: Mapping[str, PromptTemplate]) -> dict[str, str]:
+        """``schema`` and, if a prompt asks for it, ``schema_no_rows`` (sample rows are
+        what a small model copies into spurious filters; a prompt may do without them)."""
+        out = {"schema": self.schema_text(task), "schema_no_rows": ""}
+        if any("{schema_no_rows}" in p.template for p in prompts.values()):
+            out["schema_no_rows"] = self.schema_text(task, sample_rows=0)
+        return out
+
     def run_episode(self, task: Mapping[str, Any], resources: Mapping[str, Resource],
                     rollout_id: str | None = None, attempt_id: str | None = None) -> SqlOutcome:
         """One episode, with its details (``rollout`` returns just the reward)."""
@@ -225,17 +259,13 @@ class LitSQLAgent(LitAgent):
         for key in ("question", "db_path", "query"):
             if not task.get(key):
                 raise ValueError(f"task is missing {key!r} (keys: {sorted(task)})")
-        prompts = dict(default_prompts())
-        prompts.update({k: v for k, v in resources.items() if k in PROMPT_FIELDS and isinstance(v, PromptTemplate)})
+        prompts = self.prompts(resources)
         db_path = str(task["db_path"])
         episode = _Episode(self, llm, prompts, db_path, llm.get_base_url(rollout_id, attempt_id))
-        schema = render_schema(db_path, self.schema_max_chars, self.sample_rows,
-                               question=str(task["question"]) if self.schema_linking else None,
-                               max_tables=self.schema_max_tables if self.schema_linking else None,
-                               min_ratio=self.schema_min_ratio if self.schema_linking else 0.0)
+        schemas = self._schema_fields(task, prompts)
         try:
             state = self.graph.invoke(
-                {"question": str(task["question"]), "schema": schema, "turns": 0, "llm_calls": 0},
+                {"question": str(task["question"]), **schemas, "turns": 0, "llm_calls": 0},  # type: ignore[typeddict-item]
                 config={"configurable": {"agl_sql_episode": episode}, "recursion_limit": 4 * self.max_turns + 4},
             )
         finally:

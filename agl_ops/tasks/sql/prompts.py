@@ -1,9 +1,10 @@
 """Default prompt templates of the SQL agent, shipped as package files, and the
 default resources dict an optimizer starts from.
 
-Templates are ``str.format`` strings. Fields: ``{schema}`` and ``{question}``
-everywhere; ``{query}`` and ``{execution}`` in check and rewrite; ``{feedback}`` in
-rewrite. The gold query is never a field.
+Templates are ``str.format`` strings. Fields: ``{schema}`` (or ``{schema_no_rows}``, the
+same tables without example rows) and ``{question}`` everywhere; ``{query}`` and
+``{execution}`` in check and rewrite; ``{feedback}`` in rewrite. The gold query is never
+a field.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ __all__ = ["PROMPT_NAMES", "PROMPT_FIELDS", "default_prompts", "default_resource
 
 PROMPT_NAMES = {"write": "write_prompt", "check": "check_prompt", "rewrite": "rewrite_prompt"}
 PROMPT_FIELDS = {
-    "write_prompt": frozenset({"schema", "question"}),
-    "check_prompt": frozenset({"schema", "question", "query", "execution"}),
-    "rewrite_prompt": frozenset({"schema", "question", "query", "execution", "feedback"}),
+    "write_prompt": frozenset({"schema", "schema_no_rows", "question"}),
+    "check_prompt": frozenset({"schema", "schema_no_rows", "question", "query", "execution"}),
+    "rewrite_prompt": frozenset({"schema", "schema_no_rows", "question", "query", "execution", "feedback"}),
 }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from agl_ops.config import Params
@@ -58,10 +59,17 @@ def discover_model(endpoint: str, timeout_s: float = 10.0) -> str:
 
 def resources_from_params(cfg: Params, endpoint: str, model: str | None = None, *, temperature: float | None = None,
                           proxied: bool = False) -> dict[str, LLM | PromptTemplate]:
-    """The default prompts plus ``main_llm`` for ``endpoint`` (model discovered if not given)."""
+    """The prompts (the shipped ones, overridden by ``eval.prompts`` when that file exists)
+    plus ``main_llm`` for ``endpoint`` (model discovered if not given)."""
     name = model or cfg.eval.model or discover_model(endpoint)
     temp = cfg.eval.temperature if temperature is None else temperature
-    return default_resources(endpoint, name, proxied=proxied, sampling_parameters={"temperature": temp})
+    resources = default_resources(endpoint, name, proxied=proxied, sampling_parameters={"temperature": temp})
+    if cfg.eval.prompts and Path(cfg.eval.prompts).is_file():
+        from agl_ops.algorithms.training import load_prompt_file
+
+        resources.update(load_prompt_file(cfg.eval.prompts))
+        logger.info("prompts from %s", cfg.eval.prompts)
+    return resources
 
 
 @contextmanager

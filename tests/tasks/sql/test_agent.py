@@ -137,3 +137,25 @@ def test_schema_linking_in_prompts(concert_db: Path, right_first) -> None:
     full = fake.calls[2].prompt
     assert full.count("CREATE TABLE") == 4 and full.index("CREATE TABLE stadium") < full.index("CREATE TABLE singer")
     assert 1 <= linked.count("CREATE TABLE") < 4 and linked.index("CREATE TABLE singer") < 200
+
+
+def test_write_prompt_is_what_the_write_call_sends(concert_db: Path, right_first) -> None:
+    """A supervised warm start trains on agent.write_prompt: it must be the write call's message."""
+    fake, url = right_first
+    custom = PromptTemplate(template="Schema:\n{schema}\nQ: {question}\nSQL:")
+    resources = {**default_resources(url, "fake-model"), "write_prompt": custom}
+    agent = LitSQLAgent(sample_rows=0)
+    agent.run_episode(_task(concert_db), resources)
+    write = next(c for c in fake.calls if c.step == "write")
+    assert agent.write_prompt(_task(concert_db), resources) == write.prompt
+    assert agent.write_prompt(_task(concert_db)).startswith("Translate the question")  # shipped prompt by default
+
+
+def test_a_prompt_may_show_the_schema_without_example_rows(concert_db: Path, right_first) -> None:
+    fake, url = right_first
+    resources = {**default_resources(url, "fake-model"),
+                 "write_prompt": PromptTemplate(template="{schema_no_rows}\nQ: {question}\nSQL:")}
+    outcome = LitSQLAgent(sample_rows=3).run_episode(_task(concert_db), resources)
+    write, check = fake.calls[0], fake.calls[1]
+    assert outcome.reward == 1.0 and "CREATE TABLE" in write.prompt and "example row" not in write.prompt
+    assert "example row" in check.prompt  # the check prompt still uses {schema}, with rows

@@ -1,0 +1,90 @@
+"""Supervised warm start: examples in the server's chat format, the loss goes down, budgets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from agl_ops.algorithms.policy import Policy
+from agl_ops.algorithms.warm_start import (
+    answer_ids,
+    chat_prompt_ids,
+    nll_loss,
+    sft_rows,
+    task_examples,
+    warm_start,
+    warm_start_schedule,
+)
+from agl_ops.config import LoraParams, WarmStartParams
+
+EXAMPLES = [
+    ("Translate: how many singers?", "SELECT count(*) FROM singer;"),
+    ("Translate: names of singers from France", "SELECT name FROM singer WHERE country = 'France';"),
+    ("Translate: oldest singer", "SELECT name FROM singer ORDER BY age DESC LIMIT 1;"),
+    ("Translate: all concerts", "SELECT * FROM concert;"),
+]
+
+
+@pytest.fixture
+def policy(tiny_policy_dir: Path) -> Policy:
+    torch.manual_seed(0)
+    return Policy.load(tiny_policy_dir, LoraParams(r=8, alpha=16.0), dtype="float32")
+
+
+def test_rows_use_the_chat_template_and_end_the_turn(policy: Policy) -> None:
+    tok = policy.tokenizer
+    rows = sft_rows(EXAMPLES, tok)
+    expected = tok.apply_chat_template([{"role": "user", "content": EXAMPLES[0][0]}], add_generation_prompt=True,
+                                       tokenize=True, return_dict=False)
+    assert rows[0].prompt_ids == list(expected) == chat_prompt_ids(tok, EXAMPLES[0][0])
+    assert tok.decode(rows[0].response_ids, skip_special_tokens=False) == "SELECT count(*) FROM singer;<|im_end|>"
+    assert rows[0].response_ids == answer_ids(tok, EXAMPLES[0][1]) and rows[0].advantage == 1.0
+    short = sft_rows(EXAMPLES[:1], tok, max_prompt_length=5, max_response_length=3)[0]
+    assert short.prompt_ids == list(expected)[-5:] and len(short.response_ids) == 3
+
+
+def test_task_examples_end_each_gold_query_once() -> None:
+    tasks = [{"question": "q1", "query": "SELECT a FROM t;"}, {"question": "q2", "query": " SELECT b FROM t "}]
+    assert task_examples(tasks, lambda t: f"P {t['question']}") == [("P q1", "SELECT a FROM t;"), ("P q2", "SELECT b FROM t;")]
+
+
+def _loss(policy: Policy, rows) -> float:
+    with torch.no_grad():
+        denom = float(sum(len(r.response_ids) for r in rows))
+        return float(nll_loss(policy, rows, denom, "float32")[0])
+
+
+@pytest.mark.parametrize(("lora", "drop"), [(True, 0.5), (False, 4.0)])
+def test_warm_start_lowers_the_loss_on_a_fixed_batch(tiny_policy_dir: Path, lora: bool, drop: float) -> None:
+    """A rank-8 adapter on a random 2-layer model moves the loss less than a full fine-tune."""
+    torch.manual_seed(0)
+    policy = Policy.load(tiny_policy_dir, LoraParams(enabled=lora, r=8, alpha=16.0), dtype="float32")
+    rows = sft_rows(EXAMPLES, policy.tokenizer)
+    before_weights = {k: v.clone() for k, v in policy.trainable_state().items()}
+    before = _loss(policy, rows)
+    result = warm_start(policy, rows, WarmStartParams(enabled=True, steps=12, batch_size=4, micro_batch_size=2, lr=1e-2),
+                        dtype="float32")
+    after = _loss(policy, rows)
+    assert result.steps == 12 and result.seen == 48 and result.examples == 4
+    assert after < before - drop, (before, after)
+    assert result.last_loss < result.first_loss
+    changed = [k for k, v in policy.trainable_state().items() if not torch.equal(v, before_weights[k])]
+    assert changed and all(("lora_" in k) == lora for k in changed)
+
+
+def test_time_budget_stops_and_metrics_reach_the_sink(policy: Policy) -> None:
+    ticks = iter(range(0, 1000, 10))
+    logged: list[tuple[int, dict]] = []
+    result = warm_start(policy, sft_rows(EXAMPLES, policy.tokenizer),
+                        WarmStartParams(enabled=True, steps=50, batch_size=2, micro_batch_size=2, max_time_s=25),
+                        sink=lambda m, step: logged.append((step, dict(m))), dtype="float32", clock=lambda: next(ticks))
+    assert result.steps == 3 and result.stopped and "25s" in result.stopped
+    assert [s for s, _ in logged] == [1, 2, 3] and all("warm_start/loss" in m for _, m in logged)
+
+
+def test_schedule_warms_up_then_decays_to_a_tenth() -> None:
+    f = warm_start_schedule(100)
+    assert f(0) == pytest.approx(0.1) and f(9) == pytest.approx(1.0)
+    assert f(50) < f(10) and f(100) == pytest.approx(0.1)
