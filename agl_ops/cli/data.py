@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -11,6 +14,26 @@ from agl_ops.cli.app import ParamsOption, SetOption, app, console, load_cli_para
 
 data_app = typer.Typer(help="Make and check the text-to-SQL data (Spider format).", no_args_is_help=True)
 app.add_typer(data_app, name="data")
+
+
+@contextmanager
+def _replaced_atomically(target: Path) -> Iterator[Path]:
+    """A sibling folder to write into that replaces ``target`` only when the block
+    completes: a failed or interrupted run (Ctrl-C) leaves the previous data whole."""
+    tmp = target.with_name(f".{target.name}.partial")
+    shutil.rmtree(tmp, ignore_errors=True)  # left by a run that was killed
+    tmp.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    old = target.with_name(f".{target.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        target.rename(old)
+    tmp.rename(target)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 @data_app.command("synth")
@@ -35,7 +58,8 @@ def synth_cmd(
     chosen = seed if seed is not None else (synth.seed if synth.seed is not None else cfg.seed)
     target = out or Path(cfg.data.path)
     try:
-        report = generate_dataset(target, synth.model_copy(update={"seed": chosen}))
+        with _replaced_atomically(target) as partial:
+            report = generate_dataset(partial, synth.model_copy(update={"seed": chosen}))
     except (ValueError, RuntimeError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None

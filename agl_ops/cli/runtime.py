@@ -43,9 +43,16 @@ def load_tasks(path: Path) -> list[Any]:
     if not path.exists():
         raise typer.BadParameter(f"task file {path} does not exist")
     text = path.read_text()
+    if path.suffix == ".jsonl":
+        tasks = []
+        for number, line in enumerate(text.splitlines(), 1):
+            if line.strip():
+                try:
+                    tasks.append(json.loads(line))
+                except json.JSONDecodeError as exc:
+                    raise typer.BadParameter(f"{path} line {number} is not valid JSON: {exc}") from exc
+        return tasks
     try:
-        if path.suffix == ".jsonl":
-            return [json.loads(line) for line in text.splitlines() if line.strip()]
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise typer.BadParameter(f"{path} is not valid JSON: {exc}") from exc
