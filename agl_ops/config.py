@@ -106,7 +106,7 @@ class WarmStartParams(Section):
 
 
 class TrainParams(Section):
-    method: str = Field("grpo", pattern="^(grpo|verl)$", description="grpo: native, CPU-capable; verl: GPUs through verl + vLLM")
+    method: str = Field("grpo", pattern="^(grpo|verl|none)$", description="grpo: native, CPU-capable; verl: GPUs through verl + vLLM; none: the start model is the output (pipeline without weight training)")
     model_path: str = Field("models/base", description="Policy to start from: a HF model directory")
     output_dir: str = Field("models/grpo", description="Where the trained model directory is written (server and eval load it)")
     run_dir: str = Field(".agl/train", description="Checkpoints, adapters per version and metrics.jsonl of the run")
@@ -179,6 +179,7 @@ class SynthParams(Section):
 
 
 class DataParams(Section):
+    source: str = Field("synth", min_length=1, description="What `agl-ops data prepare` puts in path: 'synth' (generated, data.synth) or a local Spider-format folder (validated, then copied)")
     path: str = Field("data/sql", description="Spider-format folder: tables.json, split files, database/<db_id>/<db_id>.sqlite")
     splits: dict[str, str] = Field(
         default_factory=lambda: {"train": "train.json", "val": "val.json", "test": "test.json"},

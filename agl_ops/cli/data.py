@@ -72,6 +72,56 @@ def synth_cmd(
     console.print(table)
 
 
+@data_app.command("prepare")
+def prepare_cmd(
+    params: ParamsOption = Path("params.yaml"),
+    overrides: SetOption = None,
+) -> None:
+    """The pipeline's data stage: data.source 'synth' generates the synthetic data into
+    data.path; a folder path is checked (every split loads) and copied into data.path,
+    so DVC versions the exact data every later stage used."""
+    cfg = load_cli_params(params, overrides)
+    if cfg.data.source == "synth":
+        synth_cmd(params=params, overrides=overrides, out=None, seed=None)
+        return
+    from agl_ops.tasks.sql.spider import DataError, SpiderDataset
+
+    source, target = Path(cfg.data.source), Path(cfg.data.path)
+    if source.resolve() == target.resolve():
+        console.print(f"[red]error:[/red] data.source and data.path are the same folder ({source}); "
+                      "point data.path at the project's copy, e.g. data/sql")
+        raise typer.Exit(2)
+    try:
+        ds = SpiderDataset(source, cfg.data.splits, cfg.data.tables_file, cfg.data.database_dir)
+        counts = {split: len(ds.load(split)) for split in cfg.data.splits}
+    except DataError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    _copy_folder(source, target)
+    console.print(f"copied {source} -> {target}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+
+
+def _copy_folder(source: Path, target: Path) -> None:
+    """Copy into a sibling temp folder, then swap it in: an interrupted copy leaves the
+    previous data intact. Hard links where possible (no second copy of big databases)."""
+    import os
+    import shutil
+
+    def link_or_copy(a: str, b: str) -> None:
+        try:
+            os.link(a, b)
+        except OSError:
+            shutil.copy2(a, b)
+
+    tmp = target.with_name(target.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(source, tmp, copy_function=link_or_copy)
+    if target.exists():
+        shutil.rmtree(target)
+    tmp.rename(target)
+
+
 @data_app.command("check")
 def check_cmd(
     params: ParamsOption = Path("params.yaml"),

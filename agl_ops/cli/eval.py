@@ -15,43 +15,47 @@ from agl_ops.cli.app import ParamsOption, SetOption, app, console, load_cli_para
 def eval_cmd(
     params: ParamsOption = Path("params.yaml"),
     overrides: SetOption = None,
-    split: Annotated[Optional[str], typer.Option(help="Split to evaluate (default: eval.split)")] = None,
+    split: Annotated[Optional[list[str]], typer.Option(help="Split to evaluate, repeatable (default: eval.split)")] = None,
     endpoint: Annotated[Optional[str], typer.Option(help="OpenAI-compatible model endpoint (default: eval.endpoint)")] = None,
     model: Annotated[Optional[str], typer.Option(help="Model name (default: eval.model, else the endpoint's first model)")] = None,
-    limit: Annotated[Optional[int], typer.Option(help="Only the first N tasks (default: eval.limit)")] = None,
+    model_path: Annotated[Optional[Path], typer.Option(help="Model directory the local server loads (default: eval.model_path)")] = None,
+    prompts: Annotated[Optional[Path], typer.Option(help="Prompt set from `agl-ops optimize prompt` (default: the shipped prompts)")] = None,
+    limit: Annotated[Optional[int], typer.Option(help="Only the first N tasks of each split (default: eval.limit)")] = None,
     n_runners: Annotated[Optional[int], typer.Option(help="Rollouts in flight (default: eval.n_runners)")] = None,
-    out: Annotated[Optional[Path], typer.Option(help="Output folder (default: eval.output_dir/<split>-<time>)")] = None,
+    out: Annotated[Optional[Path], typer.Option(help="Output folder, one subfolder per split (default: eval.output_dir/<time>)")] = None,
+    metrics: Annotated[Optional[Path], typer.Option(help="Also write {split: accuracy, per tier, ...} here (DVC metrics)")] = None,
+    plots: Annotated[Optional[Path], typer.Option(help="Also write split x tier accuracy rows here (CSV, DVC plots)")] = None,
+    stage: Annotated[Optional[str], typer.Option(help="Log to MLflow as this pipeline stage (metrics, tables, traces)")] = None,
 ) -> None:
-    """Execution accuracy of the SQL agent on a split (per tier, turns, errors).
+    """Execution accuracy of the SQL agent on one or more splits (per tier, turns, errors).
 
-    Runs the agent through the Trainer's runners with the default prompts and writes
-    metrics.json, examples.csv and examples.jsonl to the output folder.
+    Runs the agent through the Trainer's runners (one model server for all splits) and
+    writes metrics.json, examples.csv and examples.jsonl per split to the output folder.
     """
-    from agl_ops.tasks.sql.evaluate import evaluate
+    from agl_ops.pipeline.evaluation import load_prompt_set, run_evaluation, track_evaluation, write_outputs
     from agl_ops.tasks.sql.spider import DataError
-    from agl_ops.tasks.sql.wiring import agent_from_params, model_endpoint, resources_from_params, tasks_from_params
 
-    cfg = load_cli_params(params, overrides)
-    split = split or cfg.eval.split
+    extra = list(overrides or []) + ([f"eval.model_path={model_path}"] if model_path else [])
+    cfg = load_cli_params(params, extra)
+    splits = list(dict.fromkeys(split or [cfg.eval.split]))
     try:
-        tasks = tasks_from_params(cfg, split, limit or cfg.eval.limit)
-    except DataError as exc:
+        prompt_set = load_prompt_set(prompts)
+        evals = run_evaluation(cfg, splits, endpoint=endpoint, model=model, prompts=prompt_set, limit=limit,
+                               n_runners=n_runners, params_path=str(params))
+    except (DataError, ValueError, RuntimeError, OSError) as exc:  # data, prompts, server start, model missing
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
-    try:
-        with model_endpoint(cfg, endpoint, params_path=str(params)) as url:
-            resources = resources_from_params(cfg, url, model)
-            console.print(f"evaluating {len(tasks)} {split} tasks with {resources['main_llm'].model} at {url}")
-            result = evaluate(tasks, resources, agent=agent_from_params(cfg), split=split,
-                              n_runners=n_runners or cfg.eval.n_runners, timeout_s=cfg.runner.timeout_s)
-    except (RuntimeError, OSError) as exc:  # no endpoint, server failed to start, model missing, unreachable
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    target = out or Path(cfg.eval.output_dir) / f"{split}-{stamp}"
-    paths = result.write(target)
-    console.print(result.table())
-    console.print(f"wrote {paths['metrics']}, {paths['csv'].name}, {paths['jsonl'].name}")
+    results = {s: ev.result for s, ev in evals.items()}
+    target = out or Path(cfg.eval.output_dir) / dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    written = write_outputs(results, target, metrics, plots)
+    for result in results.values():
+        console.print(result.table())
+    if stage:
+        tags = {"agl.eval.splits": ",".join(splits), "agl.eval.model_path": cfg.eval.model_path,
+                "agl.eval.prompts": str(prompts) if prompts else "default"}
+        run_id = track_evaluation(cfg, stage, evals, tags=tags)
+        console.print(f"MLflow run {run_id} (stage {stage})")
+    console.print("wrote " + ", ".join(str(p) for p in written.values()))
 
 
 def sql_dev(*, endpoint: str | None, model: str | None, limit: int, n_runners: int, split: str = "val",

@@ -1,20 +1,53 @@
-"""``agl-ops run``: the main job behind ``make run``."""
+"""``agl-ops run``: the main job behind ``make run`` (the whole DVC pipeline)."""
 
 from __future__ import annotations
 
-from agl_ops.cli.app import app, console
+import time
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from agl_ops.cli.app import app, console, load_cli_params
 
 
 @app.command("run")
-def run_cmd() -> None:
-    """Run the main job end to end with embedded defaults (no servers to start by hand).
+def run_cmd(
+    stages: Annotated[Optional[list[str]], typer.Argument(help="Only these stages (and what they need); default: all")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Rerun stages even if DVC finds them up to date")] = False,
+    track: Annotated[bool, typer.Option(help="One MLflow pipeline run around the stages")] = True,
+    project: Annotated[Path, typer.Option(help="Project folder (dvc.yaml, params.yaml)")] = Path("."),
+) -> None:
+    """Run the whole pipeline with the defaults of params.yaml (no servers to start by hand).
 
-    Today: a dry run of the built-in example agent through store, runners and tracing.
-    The full DVC pipeline (model, data, baseline, prompt optimization, training,
-    evaluation, registry) replaces it as those stages land.
+    prepare_model -> prepare_data -> baseline_eval -> optimize_prompt -> train -> evaluate
+    -> register (+ promotion), as `dvc repro` runs dvc.yaml: stages whose inputs did not
+    change are skipped. Prints the metrics of every stage and where to look next.
     """
-    from agl_ops.cli.runtime import dev_cmd
+    from rich.table import Table
 
+    from agl_ops.pipeline.run import ensure_repo, run_pipeline, summary_rows
+
+    root = project.resolve()
+    if not (root / "dvc.yaml").is_file():
+        console.print(f"[red]error:[/red] no dvc.yaml in {root}: run from the project folder or pass --project")
+        raise typer.Exit(2)
+    load_cli_params(root / "params.yaml", None)  # a bad params.yaml stops here, with the key named
     console.rule("agl-ops run")
-    dev_cmd(agent="agl_ops.examples.arithmetic:arithmetic_agent", data=None, llm_endpoint=None,
-            model="default", limit=10, n_runners=2)
+    for step in ensure_repo(root):
+        console.print(f"set up: {step}")
+    started = time.perf_counter()
+    code = run_pipeline(root, stages or [], force=force, track=track)
+    minutes = (time.perf_counter() - started) / 60
+    table = Table(title=f"agl-ops pipeline ({minutes:.1f} min)")
+    for col in ("stage", "what", "val accuracy", "test accuracy"):
+        table.add_column(col)
+    for row in summary_rows(root):
+        table.add_row(*row)
+    console.print(table)
+    if code != 0:
+        console.print(f"[red]pipeline failed[/red] (dvc repro exit code {code}); fix it and run again: "
+                      "finished stages are not rerun")
+        raise typer.Exit(code)
+    console.print("next: [bold]agl-ops ui[/] (MLflow runs, prompts, models, traces) | "
+                  "[bold]dvc metrics show[/] | [bold]dvc plots show[/] | [bold]agl-ops models[/]")

@@ -96,6 +96,8 @@ def promote_cmd(
     margin: Annotated[Optional[float], typer.Option(help="Required improvement (default: tracking.promotion_margin)")] = None,
     metric: Annotated[Optional[str], typer.Option(help="Metric compared (default: tracking.promotion_metric)")] = None,
     strict: Annotated[bool, typer.Option(help="Exit 1 when refused (--no-strict: a refusal is a normal outcome, exit 0)")] = True,
+    out: Annotated[Optional[Path], typer.Option(help="Write the decision here (JSON: outcome, scores, message)")] = None,
+    end_pipeline: Annotated[bool, typer.Option(help="Finish the pipeline's parent MLflow run afterwards (last stage)")] = False,
     params: ParamsOption = Path("params.yaml"),
     overrides: SetOption = None,
 ) -> None:
@@ -121,6 +123,11 @@ def promote_cmd(
             raise typer.Exit(2) from None
     color = {"promoted": "green", "unchanged": "cyan"}.get(decision.outcome, "yellow")
     console.print(f"[{color}]{decision.message}[/]")
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(decision.model_dump_json(indent=1) + "\n")
+    if end_pipeline:
+        tracking.end_pipeline_run()
     if decision.outcome == "refused" and strict:
         raise typer.Exit(1)
 

@@ -26,6 +26,8 @@ def train_cmd(
     track: Annotated[bool, typer.Option(help="Log params and step metrics to MLflow")] = True,
     store: Annotated[Optional[str], typer.Option(help="verl: store URL our runners serve verl's rollouts from (default: store.url)")] = None,
     dry_run: Annotated[bool, typer.Option(help="verl: validate and print the command line, do not launch")] = False,
+    metrics: Annotated[Optional[Path], typer.Option(help="Write the run's summary here (JSON, DVC metrics)")] = None,
+    plots: Annotated[Optional[Path], typer.Option(help="Write the per-step curves here (CSV, DVC plots)")] = None,
 ) -> None:
     """Train the agent's model on its own rollouts (LightningRL: GRPO on the matched LLM calls).
 
@@ -47,10 +49,16 @@ def train_cmd(
     if chosen == "verl":
         _verl(cfg, store, dry_run)
         return
+    if chosen == "none":
+        _no_training(cfg, metrics, plots)
+        return
     if chosen != "grpo":
-        raise typer.BadParameter(f"--method must be grpo or verl, got {chosen!r}")
+        raise typer.BadParameter(f"--method must be grpo, verl or none, got {chosen!r}")
     from agl_ops.algorithms.training import train_grpo
+    from agl_ops.pipeline.train_stage import prepare_run_dir, run_identity, write_train_outputs
 
+    start_prompts = prompts if prompts is not None else (Path(cfg.train.prompts) if Path(cfg.train.prompts).is_file() else None)
+    resume = prepare_run_dir(cfg.train.run_dir, run_identity(cfg, start_prompts), resume)
     with _tracking(cfg, track) as sink:
         try:
             result = train_grpo(cfg, endpoint=endpoint, prompts=prompts, sink=sink, resume=resume)
@@ -58,6 +66,24 @@ def train_cmd(
             console.print(f"[red]error:[/red] {exc}")
             raise typer.Exit(2) from None
     _report(result)
+    summary = {"method": "grpo", "steps": result.steps, "start_val_accuracy": result.start_val,
+               "best_val_accuracy": result.best_val, "best_step": result.best_step,
+               "final_val_accuracy": result.final_val, "stopped": result.stopped,
+               "output_dir": str(result.output_dir) if result.output_dir else None}
+    write_train_outputs(summary, metrics, plots, result.run_dir)
+
+
+def _no_training(cfg, metrics: Path | None, plots: Path | None) -> None:  # noqa: ANN001
+    """method none: the start model is the output, so later stages read one path."""
+    from agl_ops.pipeline.train_stage import copy_model, write_train_outputs
+
+    try:
+        out = copy_model(cfg.train.model_path, cfg.train.output_dir)
+    except FileNotFoundError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    console.print(f"train.method none: {cfg.train.model_path} -> {out} unchanged")
+    write_train_outputs({"method": "none", "steps": 0, "output_dir": str(out)}, metrics, plots, cfg.train.run_dir)
 
 
 def _verl(cfg, store: str | None, dry_run: bool) -> None:  # noqa: ANN001

@@ -58,10 +58,70 @@ def test_eval_writes_metrics_and_examples(project: Path) -> None:
         result = CliRunner().invoke(app, ["eval", "--split", "val", "--endpoint", server.url, "--model", "fake",
                                           "--out", "runs/eval/here"])
     assert result.exit_code == 0, result.output
-    metrics = json.loads((project / "runs" / "eval" / "here" / "metrics.json").read_text())
+    metrics = json.loads((project / "runs" / "eval" / "here" / "val" / "metrics.json").read_text())
     assert metrics["n"] == 12 and metrics["accuracy"] == 1.0
     assert set(metrics["per_difficulty"]) == {"easy", "medium", "hard", "extra"}
-    assert (project / "runs" / "eval" / "here" / "examples.csv").exists()
+    assert (project / "runs" / "eval" / "here" / "val" / "examples.csv").exists()
+
+
+def _save_prompts(path: Path, marker: str) -> None:
+    from agl_ops.algorithms.prompt_candidates import save_best_prompts
+    from agl_ops.tasks.sql.prompts import default_prompts
+
+    prompts = {k: v.template for k, v in default_prompts().items()}
+    prompts["write_prompt"] = marker + "\n" + prompts["write_prompt"]
+    save_best_prompts(path, prompts, algorithm="test")
+
+
+def test_eval_stage_splits_prompts_metrics_plots_and_mlflow(project: Path) -> None:
+    """What the pipeline's evaluate stage relies on: both splits with one server, the
+    optimized prompt set actually used, a metrics file per split for DVC, a plots CSV,
+    and an MLflow stage run with per-split metrics and traces."""
+    import csv
+
+    from mlflow.tracking import MlflowClient
+
+    from agl_ops import tracking
+    from agl_ops.config import load_params
+
+    _save_prompts(project / "best.json", "MARKER-7731")
+    val = {r["question"]: r["query"] for r in json.loads((project / "data/sql/val.json").read_text())}
+    seen: list[str] = []
+
+    def script(step: str, prompt: str) -> str:
+        seen.append(prompt)
+        if step == "check":
+            return "THE QUERY IS CORRECT"
+        q = _QUESTION.search(prompt).group(1)
+        return f"SELECT {val[q][len('SELECT '):]}" if q in val else "SELECT 1"  # val right, test wrong
+
+    with FakeLLM(script).serve() as server:
+        result = CliRunner().invoke(app, [
+            "eval", "--split", "val", "--split", "test", "--endpoint", server.url, "--model", "fake",
+            "--prompts", "best.json", "--out", "runs/final", "--metrics", "metrics/eval.json",
+            "--plots", "plots/eval.csv", "--stage", "evaluate"])
+    assert result.exit_code == 0, result.output
+    assert any("MARKER-7731" in p for p in seen)
+    doc = json.loads((project / "metrics/eval.json").read_text())
+    assert doc["val"]["accuracy"] == 1.0 and doc["val"]["n"] == 12
+    assert doc["test"]["accuracy"] == 0.0 and set(doc["test"]["per_tier"]) <= {"easy", "medium", "hard", "extra"}
+    assert (project / "runs/final/test/examples.jsonl").exists()
+    rows = list(csv.DictReader((project / "plots/eval.csv").open()))
+    assert {(r["split"], r["tier"]) for r in rows} >= {("val", "all"), ("test", "all")}
+
+    tracking.setup_tracking(load_params(project / "params.yaml").tracking, project_dir=project)
+    runs = MlflowClient().search_runs([tracking.client().get_experiment_by_name("agl-ops/text2sql").experiment_id],
+                                      filter_string="tags.`agl.stage` = 'evaluate'")
+    assert len(runs) == 1
+    assert runs[0].data.metrics["val_accuracy"] == 1.0 and runs[0].data.metrics["test_accuracy"] == 0.0
+    assert runs[0].data.tags["agl.eval.prompts"] == "best.json"
+    traces = MlflowClient().search_traces(locations=[runs[0].info.experiment_id], run_id=runs[0].info.run_id)
+    assert len(traces) > 0
+
+
+def test_eval_with_a_missing_prompt_set_is_a_clear_error(project: Path) -> None:
+    result = CliRunner().invoke(app, ["eval", "--endpoint", "http://127.0.0.1:9", "--prompts", "nope.json"])
+    assert result.exit_code == 2 and "nope.json does not exist" in result.output
 
 
 def test_eval_without_endpoint_or_model_is_a_clear_error(project: Path) -> None:
@@ -88,5 +148,5 @@ def test_eval_starts_a_local_model_server(project: Path) -> None:
     result = CliRunner().invoke(app, ["eval", "--limit", "3", "--set", f"eval.model_path={model_dir}",
                                       "--set", "agent.max_tokens=16", "--out", "runs/eval/local"])
     assert result.exit_code == 0, result.output
-    metrics = json.loads((project / "runs" / "eval" / "local" / "metrics.json").read_text())
+    metrics = json.loads((project / "runs" / "eval" / "local" / "val" / "metrics.json").read_text())
     assert metrics["n"] == 3 and metrics["error_counts"].get("rollout_failed", 0) == 0
