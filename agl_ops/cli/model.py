@@ -125,6 +125,7 @@ def proxy_cmd(
     import uvicorn
 
     from agl_ops.llm.proxy import LLMProxy
+    from agl_ops.redact import mask_url
     from agl_ops.store import open_store
 
     cfg = load_cli_params(params, overrides)
@@ -136,7 +137,8 @@ def proxy_cmd(
     proxy = LLMProxy(backend, backing, token=token, backend_api_key=os.environ.get(backend_token_env) or None,
                      timeout_s=p.timeout_s, max_connections=p.max_connections, backend_retry_s=p.backend_retry_s)
     bind_host, bind_port = host or p.host, port or p.port
-    console.print(f"LLM proxy on http://{bind_host}:{bind_port} -> {backend}; spans to {store_url} "
+    console.print(f"LLM proxy on http://{bind_host}:{bind_port} -> {mask_url(backend)}; "
+                  f"spans to {mask_url(store_url)} "
                   f"(auth: {'bearer token' if token else 'none'})")
     try:
         uvicorn.run(proxy.app, host=bind_host, port=bind_port, log_level="warning", access_log=False)

@@ -82,7 +82,10 @@ def store_serve(
         raise typer.BadParameter("the backing store must be memory, sqlite or postgres, not another HTTP store")
     store = open_store(backing, heartbeat_timeout_s=cfg.store.heartbeat_timeout_s)
     token = os.environ.get(token_env) or None
-    console.print(f"store [bold]{backing}[/] on http://{host}:{port} (auth: {'bearer token' if token else 'none'})")
+    from agl_ops.redact import mask_url
+
+    console.print(f"store [bold]{mask_url(backing)}[/] on http://{host}:{port} "
+                  f"(auth: {'bearer token' if token else 'none'})")
     uvicorn.run(create_store_app(store, token=token), host=host, port=port, log_level="warning")
 
 
@@ -99,6 +102,7 @@ def runner_cmd(
     import threading
 
     from agl_ops.pool import RunnerPool
+    from agl_ops.redact import mask_url
     from agl_ops.store import open_store
 
     lit_agent = load_agent(agent)
@@ -110,7 +114,7 @@ def runner_cmd(
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     with pool:
-        console.print(f"{n} runner(s) on {store}; Ctrl-C to stop")
+        console.print(f"{n} runner(s) on {mask_url(store)}; Ctrl-C to stop")
         stop.wait()
     console.print("runners stopped; their running attempts were re-queued")
 

@@ -28,7 +28,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from agl_ops.tracking.backend import client
-from agl_ops.tracking.redact import redact_values
+from agl_ops.redact import redact_values
 from agl_ops.tracking.sinks import MlflowMetricSink
 
 __all__ = [
@@ -161,7 +161,7 @@ def _create_run(experiment_id: str, name: str, tags: Mapping[str, str], params: 
     source = Path(sys.argv[0]).name if sys.argv and sys.argv[0] not in ("", "-c") else "python"
     all_tags = {MLFLOW_RUN_NAME: name, MLFLOW_USER: getpass.getuser(), MLFLOW_SOURCE_NAME: source,
                 MLFLOW_SOURCE_TYPE: "LOCAL", **redact_values(tags)}
-    params = redact_values(params)  # no password, token or API key in MLflow (agl_ops.tracking.redact)
+    params = redact_values(params)  # no password, token or API key in MLflow (agl_ops.redact)
     run = mlflow_client.create_run(experiment_id, tags=all_tags, run_name=name)
     if params:
         mlflow_client.log_batch(run.info.run_id, params=[Param(k, v) for k, v in params.items()])

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from agl_ops.config import load_params
+from agl_ops.redact import MASK, mask_url, redact, redact_values
 from agl_ops.tracking import client, flatten_params, stage_run
-from agl_ops.tracking.redact import MASK, redact, redact_values
 
 STORE_TOKEN = "store-tok-9f8e7d6c"
 PROXY_TOKEN = "proxy-tok-1a2b3c4d"
@@ -20,6 +20,8 @@ def test_redact_rules():
     assert redact("store.url", f"postgresql+psycopg://agl:{DB_PASSWORD}@db:5432/agl", secrets) == \
         f"postgresql+psycopg://agl:{MASK}@db:5432/agl"
     assert redact("optimizer.endpoint", f"http://h/v1?key={API_KEY}", secrets) == f"http://h/v1?key={MASK}"
+    assert mask_url(f"postgresql+psycopg://agl:{DB_PASSWORD}@db/agl") == f"postgresql+psycopg://agl:{MASK}@db/agl"
+    assert mask_url("http://127.0.0.1:4747") == "http://127.0.0.1:4747"
     # ordinary values and keys that only look alike stay as they are
     for key, value in [("agent.max_tokens", "256"), ("optimizer.api_key_env", "AGL_OPTIMIZER_API_KEY"),
                        ("store.url", "sqlite:///.agl/store.db"), ("tracking.tracking_uri", "http://mlflow:5000"),

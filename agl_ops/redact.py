@@ -1,4 +1,5 @@
-"""Keep secrets out of MLflow: every param and tag value passes through :func:`redact`.
+"""Keep secrets out of MLflow and logs: every run param and tag value passes through
+:func:`redact`; URLs that commands print pass through :func:`mask_url`.
 
 Runs log the whole resolved config, and a config may carry credentials: a Postgres
 ``store.url`` with a password, a tracking URI with user:password, an ``api_key`` in a
@@ -13,7 +14,7 @@ import os
 import re
 from collections.abc import Mapping
 
-__all__ = ["MASK", "redact", "redact_values", "secret_env_values"]
+__all__ = ["MASK", "mask_url", "redact", "redact_values", "secret_env_values"]
 
 MASK = "***"
 # the last segment of a dotted key that names a secret (`max_tokens`, `api_key_env` are not secrets)
@@ -30,12 +31,17 @@ def secret_env_values(environ: Mapping[str, str] | None = None) -> list[str]:
     return sorted(values, key=len, reverse=True)
 
 
+def mask_url(url: str) -> str:
+    """``url`` with the password of its user:password@ part masked (for printing)."""
+    return _URL_PASSWORD.sub(rf"\1{MASK}\3", url)
+
+
 def redact(key: str, value: str, secrets: list[str] | None = None) -> str:
     """``value`` with passwords in URLs and known secret values masked; the whole value
     when ``key`` names a secret."""
     if _SECRET_KEY.search(key) and value not in ("", "null", "None"):
         return MASK
-    value = _URL_PASSWORD.sub(rf"\1{MASK}\3", value)
+    value = mask_url(value)
     for secret in secret_env_values() if secrets is None else secrets:
         if secret in value:
             value = value.replace(secret, MASK)
