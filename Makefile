@@ -8,7 +8,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export HF_HUB_OFFLINE ?= 1
 export TRANSFORMERS_OFFLINE ?= 1
 
-.PHONY: install run test test-slow bench clean
+.PHONY: install run test test-slow reliability bench clean
 
 install: $(STAMP)
 
@@ -31,6 +31,11 @@ test: install
 
 test-slow: install
 	$(VENV)/bin/pytest -q -m slow; rc=$$?; if [ $$rc -eq 5 ]; then exit 0; else exit $$rc; fi
+
+# every reliability check (docs/reliability.md), the slow ones (kills, soak) included;
+# AGL_WRITE_DOCS=1 also rewrites the figures in docs/
+reliability: install
+	$(VENV)/bin/pytest -q -m "" tests/reliability tests/test_runner_kill.py tests/test_runner_cli.py tests/tracking/test_redact.py
 
 bench: install
 	for b in bench/*.py; do $(PY) $$b --quick || exit 1; done
