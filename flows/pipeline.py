@@ -167,7 +167,7 @@ def run_stage(name: str, workdir: str, overrides: list[str], fingerprint: str, p
         env["AGL_PIPELINE_RUN_ID"] = pipeline_run_id
     for argv in stage_commands(name, stage, overrides, root):
         logger.info("stage %s: %s", name, shlex.join(argv))
-        proc = subprocess.run(argv, cwd=root, env=env, capture_output=True, text=True)
+        proc = subprocess.run(argv, cwd=root, env=env, capture_output=True, text=True, check=False)
         tail = (proc.stdout + proc.stderr)[-4000:]
         if proc.returncode != 0:
             raise RuntimeError(f"stage {name} failed with exit code {proc.returncode}:\n{tail}")

@@ -32,7 +32,12 @@ def eval_cmd(
     Runs the agent through the Trainer's runners (one model server for all splits) and
     writes metrics.json, examples.csv and examples.jsonl per split to the output folder.
     """
-    from agl_ops.pipeline.evaluation import load_prompt_set, run_evaluation, track_evaluation, write_outputs
+    from agl_ops.pipeline.evaluation import (
+        load_prompt_set,
+        run_evaluation,
+        track_evaluation,
+        write_outputs,
+    )
     from agl_ops.tasks.sql.spider import DataError
 
     extra = list(overrides or []) + ([f"eval.model_path={model_path}"] if model_path else [])
@@ -63,7 +68,12 @@ def sql_dev(*, endpoint: str | None, model: str | None, limit: int, n_runners: i
     """``agl-ops dev`` without ``--agent``: the SQL agent on the first ``limit`` tasks of
     ``split``, printing the Trainer's dry-run table (exit 1 if every rollout failed)."""
     from agl_ops.tasks.sql.spider import DataError
-    from agl_ops.tasks.sql.wiring import agent_from_params, model_endpoint, resources_from_params, tasks_from_params
+    from agl_ops.tasks.sql.wiring import (
+        agent_from_params,
+        model_endpoint,
+        resources_from_params,
+        tasks_from_params,
+    )
     from agl_ops.trainer import Trainer
 
     cfg = load_cli_params(params, None)

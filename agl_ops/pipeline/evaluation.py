@@ -23,7 +23,7 @@ from typing import Any
 from agl_ops.config import Params
 from agl_ops.tasks.sql.evaluate import EvalResult, evaluate
 
-__all__ = ["SplitEval", "run_evaluation", "metrics_document", "plot_rows", "write_outputs", "load_prompt_set"]
+__all__ = ["SplitEval", "load_prompt_set", "metrics_document", "plot_rows", "run_evaluation", "write_outputs"]
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +60,12 @@ def run_evaluation(
 ) -> dict[str, SplitEval]:
     """Evaluate the SQL agent on every split with one model server (started once)."""
     from agl_ops.store import MemoryStore
-    from agl_ops.tasks.sql.wiring import agent_from_params, model_endpoint, resources_from_params, tasks_from_params
+    from agl_ops.tasks.sql.wiring import (
+        agent_from_params,
+        model_endpoint,
+        resources_from_params,
+        tasks_from_params,
+    )
 
     tasks = {split: tasks_from_params(cfg, split, limit or cfg.eval.limit) for split in splits}  # data errors first
     out: dict[str, SplitEval] = {}

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ensure_repo", "repro_command", "run_pipeline", "summary_rows", "read_json"]
+__all__ = ["ensure_repo", "read_json", "repro_command", "run_pipeline", "summary_rows"]
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ def ensure_repo(root: Path) -> list[str]:
     lacks them; returns what was done. DVC needs a git repository for experiments."""
     done: list[str] = []
     env = pipeline_env()
-    inside = subprocess.run(["git", "rev-parse", "--is-inside-work-tree"], cwd=root, capture_output=True, text=True)
+    inside = subprocess.run(["git", "rev-parse", "--is-inside-work-tree"], cwd=root, capture_output=True, text=True, check=False)
     if inside.returncode != 0:
         subprocess.run(["git", "init", "-q"], cwd=root, check=True, env=env)
         done.append("git init")
@@ -79,13 +79,12 @@ def run_pipeline(root: Path, stages: Sequence[str] = (), *, force: bool = False,
     cmd = repro_command(stages, force)
     logger.info("running %s", " ".join(cmd))
     try:
-        code = subprocess.run(cmd, cwd=root, env=env).returncode
+        code = subprocess.run(cmd, cwd=root, env=env, check=False).returncode
     except KeyboardInterrupt:
         code = 130
-    if run_id is not None:
-        if tracking.client().get_run(run_id).info.status == "RUNNING":  # register did not close it
-            status = "FINISHED" if code == 0 else ("KILLED" if code == 130 else "FAILED")
-            tracking.end_pipeline_run(run_id, status=status, project_dir=root)
+    if run_id is not None and tracking.client().get_run(run_id).info.status == "RUNNING":  # register did not close it
+        status = "FINISHED" if code == 0 else ("KILLED" if code == 130 else "FAILED")
+        tracking.end_pipeline_run(run_id, status=status, project_dir=root)
     return code
 
 
@@ -117,8 +116,8 @@ def summary_rows(root: Path) -> list[tuple[str, str, str, str]]:
     if prompt_metrics:
         val, test = prompt_metrics.get("val", {}), prompt_metrics.get("test", {})
         n_val, n_test = val.get("best", {}).get("n"), test.get("best", {}).get("n")
-        rows.append(("optimize_prompt", f"baseline -> best prompt ({prompt_metrics.get('algorithm', '?')}; "
-                     f"n={n_val}/{n_test})",
+        what = f"baseline -> best prompt ({prompt_metrics.get('algorithm', '?')}; n={n_val}/{n_test})"
+        rows.append(("optimize_prompt", what,
                      f"{_pct(val.get('baseline', {}).get('accuracy'))} -> {_pct(val.get('best', {}).get('accuracy'))}",
                      f"{_pct(test.get('baseline', {}).get('accuracy'))} -> {_pct(test.get('best', {}).get('accuracy'))}"))
     train = read_json(root / "metrics" / "train.json") or {}

@@ -15,7 +15,7 @@ from typing import Any
 
 from agl_ops.config import Params
 
-__all__ = ["run_identity", "prepare_run_dir", "copy_model", "write_train_outputs"]
+__all__ = ["copy_model", "prepare_run_dir", "run_identity", "write_train_outputs"]
 
 logger = logging.getLogger(__name__)
 

@@ -57,7 +57,7 @@ def project_env(project: Path) -> dict[str, str]:
 
 
 def run(argv: list[str], project: Path, timeout: float = 600, **kw) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(argv, cwd=project, env=kw.pop("env", None) or project_env(project), capture_output=True,
+    return subprocess.run(argv, check=False, cwd=project, env=kw.pop("env", None) or project_env(project), capture_output=True,
                           text=True, timeout=timeout, **kw)
 
 
