@@ -90,14 +90,16 @@ def nll_loss(policy: Policy, rows: Sequence[TrainRow], denom: float, dtype: str 
     return loss, batch.n_tokens
 
 
-def warm_start_schedule(total_steps: int) -> Callable[[int], float]:
-    """LR factor: linear warm-up over the first 10% of steps, cosine decay to 10%."""
+def warm_start_schedule(total_steps: int) -> Callable[[int, float], float]:
+    """LR factor of step ``step`` (0-based) when a share ``spent`` of the time budget is
+    used: linear warm-up over the first 10% of steps, then cosine decay to 10% along
+    whichever runs out first, steps or time (a run cut by its budget still ends cool)."""
     warm = max(1, total_steps // 10)
 
-    def factor(step: int) -> float:
+    def factor(step: int, spent: float = 0.0) -> float:
         if step < warm:
             return (step + 1) / warm
-        progress = min(1.0, (step - warm) / max(1, total_steps - warm))
+        progress = min(1.0, max((step - warm) / max(1, total_steps - warm), spent))
         return 0.1 + 0.9 * 0.5 * (1.0 + math.cos(math.pi * progress))
 
     return factor
@@ -130,14 +132,18 @@ def warm_start(
     sink = as_sink(sink) if sink is not None else None
     trainable = policy.trainable_parameters()
     optimizer = torch.optim.AdamW(trainable, lr=params.lr, weight_decay=0.0, betas=(0.9, 0.99))
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, warm_start_schedule(params.steps))
+    schedule = warm_start_schedule(params.steps)
     batch_size = min(params.batch_size, len(rows))
     plan = _batches(len(rows), batch_size, params.steps, seed)
     start = clock()
     first = last = None
     done, stopped = 0, None
     policy.model.train()
+    elapsed = 0.0
     for step, idx in enumerate(plan, start=1):
+        lr = params.lr * schedule(step - 1, elapsed / params.max_time_s if params.max_time_s else 0.0)
+        for group in optimizer.param_groups:
+            group["lr"] = lr
         batch = [rows[i] for i in idx]
         denom = float(sum(len(r.response_ids) for r in batch))
         total, tokens = 0.0, 0
@@ -148,13 +154,12 @@ def warm_start(
             tokens += n
         norm = float(torch.nn.utils.clip_grad_norm_(trainable, 1.0))
         optimizer.step()
-        scheduler.step()
         optimizer.zero_grad(set_to_none=True)
         first = total if first is None else first
         last, done = total, step
         elapsed = clock() - start
         if sink is not None:
-            sink.log({"warm_start/loss": total, "warm_start/grad_norm": norm, "warm_start/lr": float(scheduler.get_last_lr()[0]),
+            sink.log({"warm_start/loss": total, "warm_start/grad_norm": norm, "warm_start/lr": lr,
                       "warm_start/tokens": float(tokens), "warm_start/elapsed_s": elapsed}, step)
         if params.max_time_s is not None and elapsed >= params.max_time_s and step < len(plan):
             stopped = f"time budget {params.max_time_s:.0f}s reached after step {step}"

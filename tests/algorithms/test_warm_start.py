@@ -88,3 +88,39 @@ def test_schedule_warms_up_then_decays_to_a_tenth() -> None:
     f = warm_start_schedule(100)
     assert f(0) == pytest.approx(0.1) and f(9) == pytest.approx(1.0)
     assert f(50) < f(10) and f(100) == pytest.approx(0.1)
+    assert f(20, spent=1.0) == pytest.approx(0.1) and f(20, spent=0.5) < f(20)  # the time budget decays it too
+
+
+def test_train_stage_warm_start_writes_adapter_and_model_and_is_skipped_on_resume(tiny_policy_dir: Path,
+                                                                                    tmp_path: Path) -> None:
+    """`agl-ops train`'s warm start on SQL train tasks (the agent's own write prompts):
+    adapter + metrics in run_dir, an exported model, and no second warm start when a
+    GRPO checkpoint will be resumed."""
+    import json
+
+    from agl_ops.algorithms.training import run_warm_start
+    from agl_ops.config import Params
+    from agl_ops.tasks.sql.synth import SynthParams, generate_dataset
+    from agl_ops.tasks.sql.wiring import tasks_from_params
+
+    generate_dataset(tmp_path / "data", SynthParams(seed=3, train_size=24, val_size=4, test_size=4))
+    cfg = Params.model_validate({
+        "data": {"path": str(tmp_path / "data")},
+        "train": {"model_path": str(tiny_policy_dir), "run_dir": str(tmp_path / "run"), "dtype": "float32",
+                  "lora": {"r": 4, "alpha": 8.0},
+                  "warm_start": {"enabled": True, "steps": 3, "batch_size": 4, "micro_batch_size": 4,
+                                 "difficulties": ["easy"], "output_dir": str(tmp_path / "sft")}},
+    })
+    train = tasks_from_params(cfg, "train")
+    policy = run_warm_start(cfg, train, {})
+    report = json.loads((tmp_path / "run" / "warm_start" / "warm_start.json").read_text())
+    assert report["steps"] == 3 and report["examples"] == sum(t["difficulty"] == "easy" for t in train)
+    assert (tmp_path / "sft" / "config.json").is_file() and (tmp_path / "run" / "warm_start" / "adapter_config.json").is_file()
+    lines = (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()
+    assert len(lines) == 3 and "warm_start/loss" in lines[0]
+    assert any(p.requires_grad for p in policy.model.parameters())
+
+    (tmp_path / "run" / "ckpt-000001").mkdir()
+    (tmp_path / "run" / "ckpt-000001" / "state.json").write_text("{}")  # a complete GRPO checkpoint
+    run_warm_start(cfg, train, {})
+    assert len((tmp_path / "run" / "metrics.jsonl").read_text().splitlines()) == 3  # no second warm start
