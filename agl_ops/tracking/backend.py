@@ -87,6 +87,9 @@ def _absolute_sqlite(uri: str, base: Path) -> str:
     return f"sqlite:///{path}"
 
 
+_SET_BY_US: str | None = None  # the URI setup_tracking exported, to tell it from a user's MLFLOW_TRACKING_URI
+
+
 def resolve_backend(
     params: TrackingParams | None = None,
     *,
@@ -96,7 +99,10 @@ def resolve_backend(
 ) -> TrackingBackend:
     """Explicit argument > ``MLFLOW_TRACKING_URI`` > params > default; pure (no I/O)."""
     base = Path(project_dir) if project_dir is not None else Path.cwd()
-    uri = tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or (params.tracking_uri if params else None)
+    env_uri = os.environ.get("MLFLOW_TRACKING_URI")
+    if env_uri and env_uri == _SET_BY_US:  # mlflow.set_tracking_uri exports it: our own earlier choice, not the user's
+        env_uri = None
+    uri = tracking_uri or env_uri or (params.tracking_uri if params else None)
     uri = _absolute_sqlite(uri or DEFAULT_TRACKING_URI, base)
     root: str | None = params.artifact_root if params else None
     if root is not None and "://" not in root and not Path(root).is_absolute():
@@ -129,8 +135,12 @@ def setup_tracking(
         backend.db_path.parent.mkdir(parents=True, exist_ok=True)
     import mlflow
 
-    mlflow.set_tracking_uri(backend.tracking_uri)
+    global _SET_BY_US
+    user_env = os.environ.get("MLFLOW_TRACKING_URI") not in (None, _SET_BY_US)
+    mlflow.set_tracking_uri(backend.tracking_uri)  # also exports MLFLOW_TRACKING_URI (stages we start inherit it)
     mlflow.set_registry_uri(backend.tracking_uri)
+    if not user_env:
+        _SET_BY_US = backend.tracking_uri
     mlflow_client = client()
     exp = mlflow_client.get_experiment_by_name(backend.experiment)
     if exp is None:

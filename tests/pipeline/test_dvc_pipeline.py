@@ -30,7 +30,9 @@ def _mlflow(project: Path):
     from agl_ops import tracking
     from agl_ops.config import load_params
 
-    tracking.setup_tracking(load_params(project / "params.yaml").tracking, project_dir=project)
+    # explicit URI: an MLFLOW_TRACKING_URI left by another test in this process must not redirect us
+    tracking.setup_tracking(load_params(project / "params.yaml").tracking, project_dir=project,
+                            tracking_uri=f"sqlite:///{project / '.agl' / 'mlflow.db'}")
     client = MlflowClient()
     experiment = client.get_experiment_by_name("agl-ops/text2sql")
     return client, experiment.experiment_id

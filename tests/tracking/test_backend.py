@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
 
 from agl_ops.config import TrackingParams
 from agl_ops.tracking import DEFAULT_TRACKING_URI, resolve_backend
@@ -42,3 +45,18 @@ def test_no_telemetry_client_when_imported_through_agl_ops():
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == "True True true"
+
+
+def test_a_second_project_in_one_process_gets_its_own_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """mlflow.set_tracking_uri exports MLFLOW_TRACKING_URI; that must not pin every later
+    setup_tracking of the process to the first project's store (a user's variable still wins)."""
+    from agl_ops.config import TrackingParams
+    from agl_ops.tracking import setup_tracking
+
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    first, _ = setup_tracking(TrackingParams(), project_dir=tmp_path / "a")
+    second, _ = setup_tracking(TrackingParams(), project_dir=tmp_path / "b")
+    assert first.tracking_uri != second.tracking_uri and str(tmp_path / "b") in second.tracking_uri
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'user.db'}")
+    chosen, _ = setup_tracking(TrackingParams(), project_dir=tmp_path / "c")
+    assert chosen.tracking_uri == f"sqlite:///{tmp_path / 'user.db'}"
