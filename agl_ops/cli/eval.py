@@ -33,9 +33,10 @@ def eval_cmd(
     writes metrics.json, examples.csv and examples.jsonl per split to the output folder.
     """
     from agl_ops.pipeline.evaluation import (
+        evaluation_run,
         load_prompt_set,
+        log_evaluation,
         run_evaluation,
-        track_evaluation,
         write_outputs,
     )
     from agl_ops.tasks.sql.spider import DataError
@@ -43,10 +44,15 @@ def eval_cmd(
     extra = list(overrides or []) + ([f"eval.model_path={model_path}"] if model_path else [])
     cfg = load_cli_params(params, extra)
     splits = list(dict.fromkeys(split or [cfg.eval.split]))
+    tags = {"agl.eval.splits": ",".join(splits), "agl.eval.model_path": cfg.eval.model_path,
+            "agl.eval.prompts": str(prompts) if prompts else "default"}
     try:
         prompt_set = load_prompt_set(prompts)
-        evals = run_evaluation(cfg, splits, endpoint=endpoint, model=model, prompts=prompt_set, limit=limit,
-                               n_runners=n_runners, params_path=str(params))
+        with evaluation_run(cfg, stage, tags=tags) as run:
+            evals = run_evaluation(cfg, splits, endpoint=endpoint, model=model, prompts=prompt_set, limit=limit,
+                                   n_runners=n_runners, params_path=str(params))
+            if run is not None:
+                log_evaluation(cfg, run, evals)
     except (DataError, ValueError, RuntimeError, OSError) as exc:  # data, prompts, server start, model missing
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
@@ -55,11 +61,8 @@ def eval_cmd(
     written = write_outputs(results, target, metrics, plots)
     for result in results.values():
         console.print(result.table())
-    if stage:
-        tags = {"agl.eval.splits": ",".join(splits), "agl.eval.model_path": cfg.eval.model_path,
-                "agl.eval.prompts": str(prompts) if prompts else "default"}
-        run_id = track_evaluation(cfg, stage, evals, tags=tags)
-        console.print(f"MLflow run {run_id} (stage {stage})")
+    if run is not None:
+        console.print(f"MLflow run {run.run_id} (stage {stage})")
     console.print("wrote " + ", ".join(str(p) for p in written.values()))
 
 

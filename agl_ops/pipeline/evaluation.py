@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -128,19 +129,31 @@ def write_outputs(results: Mapping[str, EvalResult], out_dir: str | Path, metric
     return written
 
 
-def track_evaluation(cfg: Params, stage: str, evals: Mapping[str, SplitEval], *, tags: Mapping[str, str]) -> str:
-    """An MLflow child run for the stage: metrics per split, example tables, traces."""
+@contextmanager
+def evaluation_run(cfg: Params, stage: str | None, *, tags: Mapping[str, str]) -> Iterator[Any]:
+    """An MLflow child run of the pipeline for the whole stage (so its duration is the
+    evaluation's), or nothing when ``stage`` is None."""
+    if stage is None:
+        yield None
+        return
     from agl_ops import tracking
 
     tracking.setup_tracking(cfg.tracking)
     with tracking.stage_run(stage, cfg, tags=dict(tags)) as run:
-        metrics: dict[str, float] = {}
-        for split, ev in evals.items():
-            metrics.update(ev.result.metrics(prefix=f"{split}_"))
-        run.metrics.log_metrics(metrics, step=0)
-        per_split = max(1, cfg.tracking.max_traces // max(1, len(evals)))
-        for split, ev in evals.items():
-            tracking.log_table([e.model_dump() for e in ev.result.examples], f"{split}_examples", run_id=run.run_id)
-            tracking.log_json(ev.result.model_dump(exclude={"examples"}), f"metrics/{split}.json", run_id=run.run_id)
-            tracking.log_rollout_traces(ev.store, ev.store.query_rollouts(), limit=per_split, run_id=run.run_id)
-        return run.run_id
+        yield run
+
+
+def log_evaluation(cfg: Params, run: Any, evals: Mapping[str, SplitEval]) -> None:
+    """Metrics per split (``val_accuracy``, ``test_accuracy_easy``, ...), example tables, traces."""
+    from agl_ops import tracking
+
+    metrics: dict[str, float] = {}
+    for split, ev in evals.items():
+        metrics.update(ev.result.metrics(prefix=f"{split}_"))
+        metrics[f"{split}_elapsed_s"] = ev.result.elapsed_s
+    run.metrics.log_metrics(metrics, step=0)
+    per_split = max(1, cfg.tracking.max_traces // max(1, len(evals)))
+    for split, ev in evals.items():
+        tracking.log_table([e.model_dump() for e in ev.result.examples], f"{split}_examples", run_id=run.run_id)
+        tracking.log_json(ev.result.model_dump(exclude={"examples"}), f"metrics/{split}.json", run_id=run.run_id)
+        tracking.log_rollout_traces(ev.store, ev.store.query_rollouts(), limit=per_split, run_id=run.run_id)
