@@ -25,7 +25,8 @@ def eval_cmd(
     out: Annotated[Optional[Path], typer.Option(help="Output folder, one subfolder per split (default: eval.output_dir/<time>)")] = None,
     metrics: Annotated[Optional[Path], typer.Option(help="Also write {split: accuracy, per tier, ...} here (DVC metrics)")] = None,
     plots: Annotated[Optional[Path], typer.Option(help="Also write split x tier accuracy rows here (CSV, DVC plots)")] = None,
-    stage: Annotated[Optional[str], typer.Option(help="Log to MLflow as this pipeline stage (metrics, tables, traces)")] = None,
+    stage: Annotated[str, typer.Option(help="Name of the MLflow stage run (metrics, example tables, traces)")] = "eval",
+    track: Annotated[bool, typer.Option(help="Log to MLflow (tracking section of params.yaml)")] = True,
 ) -> None:
     """Execution accuracy of the SQL agent on one or more splits (per tier, turns, errors).
 
@@ -48,7 +49,7 @@ def eval_cmd(
             "agl.eval.prompts": str(prompts) if prompts else "default"}
     try:
         prompt_set = load_prompt_set(prompts)
-        with evaluation_run(cfg, stage, tags=tags) as run:
+        with evaluation_run(cfg, stage if track else None, tags=tags) as run:
             evals = run_evaluation(cfg, splits, endpoint=endpoint, model=model, prompts=prompt_set, limit=limit,
                                    n_runners=n_runners, params_path=str(params))
             if run is not None:
