@@ -29,7 +29,7 @@ def tiny_params(params: dict, model_source: Path) -> dict:
         method="grpo", batch_size=2, n_rollouts=2, total_steps=1, max_time_s=None, val_limit=3, agent_max_tokens=8,
         max_response_length=16, n_runners=4, micro_batch_size=2, mini_batch_size=4, dtype="float32", val_every=1,
         save_every=1)
-    params["train"].get("warm_start", {}).update(enabled=False)
+    params["train"]["warm_start"].update(enabled=True, steps=2, batch_size=2, micro_batch_size=2, max_time_s=None)
     params["runner"]["n_runners"] = 1
     return params
 
