@@ -97,29 +97,10 @@ def prepare_cmd(
     except DataError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
-    _copy_folder(source, target)
+    from agl_ops.pipeline.files import replace_tree
+
+    replace_tree(source, target)  # interrupted: the previous data stays as it was
     console.print(f"copied {source} -> {target}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
-
-
-def _copy_folder(source: Path, target: Path) -> None:
-    """Copy into a sibling temp folder, then swap it in: an interrupted copy leaves the
-    previous data intact. Hard links where possible (no second copy of big databases)."""
-    import os
-    import shutil
-
-    def link_or_copy(a: str, b: str) -> None:
-        try:
-            os.link(a, b)
-        except OSError:
-            shutil.copy2(a, b)
-
-    tmp = target.with_name(target.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(source, tmp, copy_function=link_or_copy)
-    if target.exists():
-        shutil.rmtree(target)
-    tmp.rename(target)
 
 
 @data_app.command("check")

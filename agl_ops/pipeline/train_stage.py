@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -82,16 +81,9 @@ def copy_model(source: str | Path, target: str | Path) -> Path:
     src, dst = Path(source), Path(target)
     if not (src / "config.json").is_file():
         raise FileNotFoundError(f"{src} is not a model directory (no config.json); run `agl-ops model prepare`")
-    if dst.exists():
-        shutil.rmtree(dst)
+    from agl_ops.pipeline.files import replace_tree
 
-    def link_or_copy(a: str, b: str) -> None:
-        try:
-            os.link(a, b)
-        except OSError:
-            shutil.copy2(a, b)
-
-    shutil.copytree(src, dst, copy_function=link_or_copy)
+    replace_tree(src, dst)
     return dst
 
 

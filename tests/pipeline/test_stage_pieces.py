@@ -1,0 +1,61 @@
+"""The pieces the pipeline stages add around the algorithms: data prepare from a local
+Spider copy, train.method none, and resuming only the run that wrote a checkpoint."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from agl_ops.cli import app
+from agl_ops.pipeline.train_stage import prepare_run_dir
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "params.yaml").write_text("data:\n  synth: {train_size: 20, val_size: 6, test_size: 6}\n")
+    result = CliRunner().invoke(app, ["data", "synth", "--out", "spider-copy"])
+    assert result.exit_code == 0, result.output
+    return tmp_path
+
+
+def test_data_prepare_copies_a_local_spider_folder(project: Path) -> None:
+    result = CliRunner().invoke(app, ["data", "prepare", "--set", "data.source=spider-copy"])
+    assert result.exit_code == 0, result.output
+    assert json.loads((project / "data/sql/val.json").read_text()) == json.loads((project / "spider-copy/val.json").read_text())
+    assert "train 20" in result.output
+
+
+def test_data_prepare_refuses_a_broken_copy_and_keeps_the_old_data(project: Path) -> None:
+    assert CliRunner().invoke(app, ["data", "prepare"]).exit_code == 0  # synth into data/sql
+    before = (project / "data/sql/train.json").read_text()
+    (project / "spider-copy/test.json").unlink()
+    result = CliRunner().invoke(app, ["data", "prepare", "--set", "data.source=spider-copy"])
+    assert result.exit_code == 2 and "test.json" in result.output
+    assert (project / "data/sql/train.json").read_text() == before
+
+
+def test_train_method_none_passes_the_start_model_on(project: Path) -> None:
+    start = project / "start-model"
+    start.mkdir()
+    (start / "config.json").write_text('{"model_type": "llama"}')
+    (start / "model.safetensors").write_bytes(b"weights")
+    result = CliRunner().invoke(app, ["train", "--method", "none", "--set", "train.model_path=start-model",
+                                      "--set", "train.output_dir=models/out", "--metrics", "metrics/train.json"])
+    assert result.exit_code == 0, result.output
+    assert (project / "models/out/model.safetensors").read_bytes() == b"weights"
+    assert json.loads((project / "metrics/train.json").read_text())["method"] == "none"
+    bad = CliRunner().invoke(app, ["train", "--method", "none", "--set", "train.model_path=nowhere"])
+    assert bad.exit_code == 2 and "not a model directory" in bad.output
+
+
+def test_a_checkpoint_is_resumed_only_by_the_run_that_wrote_it(tmp_path: Path) -> None:
+    run_dir = tmp_path / "train"
+    assert prepare_run_dir(run_dir, {"lr": 1e-4}, resume=True) is False  # nothing to resume yet
+    (run_dir / "ckpt-1").mkdir()
+    assert prepare_run_dir(run_dir, {"lr": 1e-4}, resume=True) is True  # same run: continue
+    assert prepare_run_dir(run_dir, {"lr": 5e-5}, resume=True) is False  # another lr: start over
+    assert (tmp_path / "train.stale" / "ckpt-1").is_dir() and not (run_dir / "ckpt-1").exists()
