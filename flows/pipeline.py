@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import re
 import shlex
 import subprocess
@@ -109,8 +108,9 @@ def _agl_ops_argv(command: str, overrides: list[str]) -> list[str]:
 def stage_commands(name: str, stage: dict[str, Any], overrides: list[str], workdir: Path) -> list[list[str]]:
     """The argv lists a task runs for ``stage`` (see the module docstring)."""
     if not overrides:
-        dvc = Path(sys.executable).with_name("dvc")
-        return [[str(dvc) if dvc.exists() else "dvc", "repro", "--single-item", name]]
+        from agl_ops.pipeline.run import tool
+
+        return [[tool("dvc"), "repro", "--single-item", name]]
     params = resolved_params(workdir, overrides)
     cmds = stage["cmd"] if isinstance(stage["cmd"], list) else [stage["cmd"]]
     return [_agl_ops_argv(interpolate(c, params), overrides) for c in cmds]
@@ -161,8 +161,9 @@ def run_stage(name: str, workdir: str, overrides: list[str], fingerprint: str, p
     logger = get_run_logger()
     root = Path(workdir)
     stage = load_stages(root)[name]
-    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    from agl_ops.pipeline.run import pipeline_env
+
+    env = {**pipeline_env(), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
     if pipeline_run_id:
         env["AGL_PIPELINE_RUN_ID"] = pipeline_run_id
     for argv in stage_commands(name, stage, overrides, root):

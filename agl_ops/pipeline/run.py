@@ -17,12 +17,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ensure_repo", "read_json", "repro_command", "run_pipeline", "summary_rows"]
+__all__ = ["ensure_repo", "pipeline_env", "read_json", "repro_command", "run_pipeline", "summary_rows", "tool"]
 
 logger = logging.getLogger(__name__)
 
 
-def _tool(name: str) -> str:
+def tool(name: str) -> str:
     """An executable of this interpreter's environment (the venv), else from PATH."""
     local = Path(sys.executable).parent / name
     return str(local) if local.exists() else (shutil.which(name) or name)
@@ -48,14 +48,14 @@ def ensure_repo(root: Path) -> list[str]:
         subprocess.run(["git", "init", "-q"], cwd=root, check=True, env=env)
         done.append("git init")
     if not (root / ".dvc").is_dir():
-        subprocess.run([_tool("dvc"), "init", "-q"], cwd=root, check=True, env=env)
-        subprocess.run([_tool("dvc"), "config", "core.analytics", "false"], cwd=root, check=True, env=env)
+        subprocess.run([tool("dvc"), "init", "-q"], cwd=root, check=True, env=env)
+        subprocess.run([tool("dvc"), "config", "core.analytics", "false"], cwd=root, check=True, env=env)
         done.append("dvc init")
     return done
 
 
 def repro_command(stages: Sequence[str] = (), force: bool = False) -> list[str]:
-    cmd = [_tool("dvc"), "repro"]
+    cmd = [tool("dvc"), "repro"]
     if force:
         cmd.append("--force")
     return cmd + list(stages)
