@@ -78,16 +78,23 @@ def sql_dev(*, endpoint: str | None, model: str | None, limit: int, n_runners: i
         resources_from_params,
         tasks_from_params,
     )
+    from agl_ops.llm.proxy import LLMProxy
+    from agl_ops.store import MemoryStore
     from agl_ops.trainer import Trainer
 
     cfg = load_cli_params(params, None)
+    store = MemoryStore()
     try:
         tasks = tasks_from_params(cfg, split, limit)
-        with model_endpoint(cfg, endpoint, params_path=str(params)) as url:
+        # the tracing proxy in front of the model, so the table shows the LLM spans a
+        # trainer would get (the point of a dry run is to check the traces too)
+        with model_endpoint(cfg, endpoint, params_path=str(params)) as url, LLMProxy(url, store) as proxy:
             resources = resources_from_params(cfg, url, model)
-            console.print(f"SQL agent on {len(tasks)} {split} tasks with {resources['main_llm'].model} at {url}")
-            report = Trainer(n_runners=n_runners, initial_resources=resources, timeout_s=cfg.runner.timeout_s).dev(
-                agent_from_params(cfg), tasks, limit=limit, console=console)
+            plain = resources["main_llm"]
+            resources["main_llm"] = proxy.llm_resource(plain.model, **plain.sampling_parameters)
+            console.print(f"SQL agent on {len(tasks)} {split} tasks with {plain.model} at {url} (traced by {proxy.url})")
+            report = Trainer(n_runners=n_runners, initial_resources=resources, store=store,
+                             timeout_s=cfg.runner.timeout_s).dev(agent_from_params(cfg), tasks, limit=limit, console=console)
     except (DataError, RuntimeError, OSError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None

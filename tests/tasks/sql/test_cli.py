@@ -136,6 +136,9 @@ def test_dev_defaults_to_the_sql_agent(project: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "dry run" in result.output and "4/4 succeeded, mean reward 1.000" in result.output
     assert "fake-model" in result.output  # the model name was discovered from /v1/models
+    # the calls went through the tracing proxy: every row counts its LLM spans
+    rows = [line.split("│") for line in result.output.splitlines() if "succeeded" in line and "│" in line]
+    assert len(rows) == 4 and all(int(row[-3]) >= 1 for row in rows)
 
 
 @pytest.mark.slow
