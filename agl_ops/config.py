@@ -102,7 +102,8 @@ class WarmStartParams(Section):
     micro_batch_size: int = Field(4, ge=1, description="Examples per forward/backward (gradient accumulation)")
     lr: float = Field(1e-3, gt=0, description="Peak learning rate (AdamW; linear warm-up over the first 10% of steps, then cosine decay)")
     difficulties: list[str] | None = Field(None, description="Train only on tasks of these tiers (null: all)")
-    output_dir: str | None = Field(None, description="Also export the warm-started model here (merged HF dir) to evaluate it alone; null: do not")
+    output_dir: str | None = Field(None, description="Also export the warm-started model here (merged HF dir) to evaluate it alone; null: do not (with fresh_adapter it goes to run_dir/warm_start_model)")
+    fresh_adapter: bool = Field(True, description="GRPO trains a new LoRA adapter on the merged warm-started model, so its KL reference is the warm start (not the base) and the server serves that model; false: GRPO continues the warm-start adapter on train.model_path")
 
 
 class TrainParams(Section):

@@ -19,7 +19,7 @@ from typing import Any
 
 from agl_ops.config import Params
 
-__all__ = ["train_grpo", "run_warm_start", "train_verl", "load_prompt_file", "training_agent", "model_server"]
+__all__ = ["load_prompt_file", "model_server", "run_warm_start", "train_grpo", "train_verl", "training_agent", "warm_start_model_dir"]
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +65,8 @@ def model_server(model_path: str, endpoint: str | None = None) -> Iterator[str]:
         yield server.url
 
 
-def _initial_resources(cfg: Params, proxy: Any, model: str, prompts: str | Path | None) -> dict[str, Any]:
+def _prompt_resources(cfg: Params, prompts: str | Path | None) -> dict[str, Any]:
+    """The agent's prompt templates: the defaults, overridden by the prompt set file."""
     from agl_ops.tasks.sql.prompts import default_prompts
 
     resources: dict[str, Any] = dict(default_prompts())
@@ -76,15 +77,25 @@ def _initial_resources(cfg: Params, proxy: Any, model: str, prompts: str | Path 
         logger.info("starting from the prompt set %s (%s)", path, ", ".join(sorted(loaded)))
     elif prompts is not None:
         raise FileNotFoundError(f"prompt set {prompts} does not exist")
-    resources["main_llm"] = proxy.llm_resource(model, temperature=cfg.train.temperature)
     return resources
+
+
+def warm_start_model_dir(cfg: Params) -> Path:
+    """Where the merged warm-started model goes (GRPO's start with ``fresh_adapter``)."""
+    ws = cfg.train.warm_start
+    return Path(ws.output_dir) if ws.output_dir else Path(cfg.train.run_dir) / "warm_start_model"
 
 
 def train_grpo(
     cfg: Params, *, endpoint: str | None = None, prompts: str | Path | None = None, sink: Any = None,
     resume: bool = True, show_progress: bool = True,
 ) -> Any:
-    """Run GRPO on the SQL task as ``cfg`` says; returns the :class:`GRPOResult`."""
+    """Run GRPO on the SQL task as ``cfg`` says; returns the :class:`GRPOResult`.
+
+    With ``warm_start.fresh_adapter`` (the default) the run has two parts: the
+    supervised warm start on ``train.model_path``, merged and exported; then GRPO on a
+    new adapter over that model, served by the model server, so the KL reference and
+    every rollout start from the warm start."""
     from agl_ops.algorithms.grpo import GRPO
     from agl_ops.algorithms.reload import ServerReloader
     from agl_ops.llm.proxy import LLMProxy
@@ -93,22 +104,54 @@ def train_grpo(
     from agl_ops.trainer import Trainer
 
     t = cfg.train
-    train = tasks_from_params(cfg, "train")
+    all_train = tasks_from_params(cfg, "train")
+    train = all_train
     if t.train_difficulties:
         train = [task for task in train if task.get("difficulty") in set(t.train_difficulties)]
         logger.info("training on %d tasks of tiers %s", len(train), ", ".join(t.train_difficulties))
     val = tasks_from_params(cfg, "val", t.val_limit)
+    prompt_resources = _prompt_resources(cfg, prompts)
+    policy, start = None, Path(t.model_path)
+    if t.warm_start.enabled:
+        if t.warm_start.fresh_adapter:
+            start = _warm_started_model(cfg, all_train, prompt_resources, sink=sink, resume=resume)
+        else:
+            policy = run_warm_start(cfg, all_train, prompt_resources, sink=sink, resume=resume)
     store = MemoryStore()  # private to the run: no other runner can claim its rollouts; checkpoints hold the state
-    with model_server(t.model_path, endpoint) as url, LLMProxy(url, store) as proxy:
-        resources = _initial_resources(cfg, proxy, discover_model(url), prompts)
-        policy = None
-        if t.warm_start.enabled:
-            policy = run_warm_start(cfg, tasks_from_params(cfg, "train"), resources, sink=sink, resume=resume)
-        algorithm = GRPO(t, reloader=ServerReloader(url), sink=sink, seed=cfg.seed, resume=resume, policy=policy)
+    with model_server(str(start), endpoint) as url, LLMProxy(url, store) as proxy:
+        reloader = ServerReloader(url)
+        if endpoint and start != Path(t.model_path):
+            reloader.reload(start, "warm-start", adapter=False)  # the given server now serves the warm start
+        resources = {**prompt_resources,
+                     "main_llm": proxy.llm_resource(discover_model(url), temperature=t.temperature)}
+        algorithm = GRPO(t.model_copy(update={"model_path": str(start)}), reloader=reloader, sink=sink,
+                         seed=cfg.seed, resume=resume, policy=policy)
         trainer = Trainer(algorithm=algorithm, n_runners=t.n_runners, store=store, runner_backend="thread",
                           initial_resources=resources, timeout_s=cfg.runner.timeout_s, max_attempts=1,
                           show_progress=show_progress)
         return trainer.fit(training_agent(cfg), train, val)
+
+
+def _warm_started_model(cfg: Params, train: list[dict[str, Any]], resources: Mapping[str, Any], *,
+                        sink: Any, resume: bool) -> Path:
+    """The merged warm-started model dir: made now, or kept when a GRPO checkpoint on it
+    will be resumed."""
+    import gc
+
+    from agl_ops.algorithms.checkpoint import latest_checkpoint
+
+    out = warm_start_model_dir(cfg)
+    if resume and latest_checkpoint(Path(cfg.train.run_dir)) is not None:
+        if not (out / "config.json").is_file():
+            raise FileNotFoundError(
+                f"the GRPO checkpoint in {cfg.train.run_dir} trains an adapter over the warm-started model {out}, "
+                "which is missing; run again without resuming (--no-resume) to redo the warm start")
+        logger.info("warm start skipped: resuming GRPO on %s", out)
+        return out
+    policy = run_warm_start(cfg, train, resources, sink=sink, resume=False)
+    del policy  # GRPO loads the merged model with a new adapter; free this copy first
+    gc.collect()
+    return out
 
 
 def run_warm_start(cfg: Params, train: list[dict[str, Any]], resources: Mapping[str, Any], *, sink: Any = None,
@@ -116,8 +159,8 @@ def run_warm_start(cfg: Params, train: list[dict[str, Any]], resources: Mapping[
     """Load the policy and fine-tune it on the train tasks' gold queries (train.warm_start),
     unless a GRPO checkpoint will overwrite its weights anyway; returns the policy.
 
-    The adapter is saved to ``run_dir/warm_start`` and, with ``warm_start.output_dir``,
-    exported as a model so the warm start can be evaluated on its own."""
+    The adapter is saved to ``run_dir/warm_start``; with ``warm_start.output_dir`` or
+    ``fresh_adapter`` the merged model is exported (:func:`warm_start_model_dir`)."""
     from agl_ops.algorithms.checkpoint import latest_checkpoint
     from agl_ops.algorithms.metrics import CsvSink, JsonlSink, LoggingSink, as_sink
     from agl_ops.algorithms.policy import Policy, export_model
@@ -138,9 +181,9 @@ def run_warm_start(cfg: Params, train: list[dict[str, Any]], resources: Mapping[
     result = warm_start(policy, rows, ws, sink=as_sink(sinks), seed=cfg.seed, dtype=t.dtype)
     weights = policy.save_weights(run_dir / "warm_start")
     (run_dir / "warm_start" / "warm_start.json").write_text(json.dumps(result.__dict__, indent=1))
-    if ws.output_dir:
-        export_model(policy.base_path, weights, ws.output_dir, lora=policy.lora, merge=t.merge,
-                     metadata={"warm_start": result.__dict__})
+    if ws.output_dir or ws.fresh_adapter:  # GRPO on a fresh adapter needs a full model dir: always merged
+        export_model(policy.base_path, weights, warm_start_model_dir(cfg), lora=policy.lora,
+                     merge=t.merge or ws.fresh_adapter, metadata={"warm_start": result.__dict__})
     return policy
 
 

@@ -124,3 +124,54 @@ def test_train_stage_warm_start_writes_adapter_and_model_and_is_skipped_on_resum
     (tmp_path / "run" / "ckpt-000001" / "state.json").write_text("{}")  # a complete GRPO checkpoint
     run_warm_start(cfg, train, {})
     assert len((tmp_path / "run" / "metrics.jsonl").read_text().splitlines()) == 3  # no second warm start
+
+
+@pytest.mark.parametrize("fresh_adapter", [True, False])
+def test_grpo_after_the_warm_start_uses_it_as_start_and_kl_reference(tiny_policy_dir: Path, tmp_path: Path,
+                                                                     fresh_adapter: bool) -> None:
+    """`agl-ops train` by default: warm start -> merged model -> GRPO on a new adapter over
+    it (served by the server), so the first update's KL to the reference is zero; the
+    same-adapter variant's reference is the base, which the warm start moved away from."""
+    import json
+
+    from agl_ops.algorithms.training import train_grpo, warm_start_model_dir
+    from agl_ops.config import Params
+    from agl_ops.tasks.sql.synth import SynthParams, generate_dataset
+
+    generate_dataset(tmp_path / "data", SynthParams(seed=3, train_size=12, val_size=2, test_size=2))
+    cfg = Params.model_validate({
+        "data": {"path": str(tmp_path / "data")},
+        "train": {"model_path": str(tiny_policy_dir), "run_dir": str(tmp_path / "run"), "output_dir": str(tmp_path / "out"),
+                  "prompts": None, "dtype": "float32", "lora": {"r": 4, "alpha": 8.0}, "batch_size": 2, "n_rollouts": 2,
+                  "total_steps": 1, "val_before_train": False, "val_every": 5, "save_every": 1, "n_runners": 4,
+                  "agent_max_tokens": 8, "max_response_length": 16, "micro_batch_size": 2, "mini_batch_size": 4,
+                  "kl_coef": 0.1, "skip_uniform_groups": False,
+                  "warm_start": {"enabled": True, "steps": 3, "batch_size": 4, "micro_batch_size": 4, "lr": 1e-2,
+                                 "fresh_adapter": fresh_adapter}},
+    })
+    logged: list[dict[str, float]] = []
+    train_grpo(cfg, sink=lambda metrics, step: logged.append(dict(metrics)), show_progress=False)
+    kl = [m["train/kl"] for m in logged if "train/kl" in m]
+    source = json.loads((tmp_path / "out" / "agl_source.json").read_text())
+    assert kl, "the update ran and logged its KL"
+    if fresh_adapter:
+        assert kl[0] == pytest.approx(0.0, abs=1e-6)
+        assert source["base_model"] == str(warm_start_model_dir(cfg)) and (warm_start_model_dir(cfg) / "config.json").is_file()
+    else:
+        assert kl[0] > 1e-4 and source["base_model"] == str(tiny_policy_dir)
+
+
+def test_resuming_grpo_without_its_warm_started_model_says_how_to_recover(tiny_policy_dir: Path, tmp_path: Path) -> None:
+    from agl_ops.algorithms.training import train_grpo
+    from agl_ops.config import Params
+    from agl_ops.tasks.sql.synth import SynthParams, generate_dataset
+
+    generate_dataset(tmp_path / "data", SynthParams(seed=3, train_size=12, val_size=2, test_size=2))
+    cfg = Params.model_validate({"data": {"path": str(tmp_path / "data")},
+                                 "train": {"model_path": str(tiny_policy_dir), "run_dir": str(tmp_path / "run"),
+                                           "prompts": None, "warm_start": {"enabled": True, "fresh_adapter": True}}})
+    (tmp_path / "run" / "ckpt-000003").mkdir(parents=True)
+    (tmp_path / "run" / "ckpt-000003" / "state.json").write_text("{}")
+    with pytest.raises(FileNotFoundError, match="warm_start_model.*--no-resume"):
+        train_grpo(cfg, show_progress=False)
+    assert (tmp_path / "run" / "ckpt-000003" / "state.json").is_file()  # the checkpoint is kept
