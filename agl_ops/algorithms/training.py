@@ -139,13 +139,17 @@ def _warm_started_model(cfg: Params, train: list[dict[str, Any]], resources: Map
     import gc
 
     from agl_ops.algorithms.checkpoint import latest_checkpoint
+    from agl_ops.llm.prepare import ModelSourceError, check_model_dir
 
     out = warm_start_model_dir(cfg)
     if resume and latest_checkpoint(Path(cfg.train.run_dir)) is not None:
-        if not (out / "config.json").is_file():
+        try:
+            check_model_dir(out)
+        except ModelSourceError as exc:
             raise FileNotFoundError(
                 f"the GRPO checkpoint in {cfg.train.run_dir} trains an adapter over the warm-started model {out}, "
-                "which is missing; run again without resuming (--no-resume) to redo the warm start")
+                "which is missing or incomplete; run again without resuming (--no-resume) to redo the warm start"
+            ) from exc
         logger.info("warm start skipped: resuming GRPO on %s", out)
         return out
     policy = run_warm_start(cfg, train, resources, sink=sink, resume=False)
