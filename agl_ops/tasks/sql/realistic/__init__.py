@@ -55,12 +55,15 @@ def load_questions() -> list[dict[str, str]]:
 def _load_database(db_id: str) -> sqlite3.Connection:
     """The database in memory, built from its .sql file; dangling foreign keys fail."""
     conn = sqlite3.connect(":memory:")
-    conn.execute("PRAGMA foreign_keys = ON")
-    conn.executescript(_package_text(f"{db_id}.sql"))
-    broken = conn.execute("PRAGMA foreign_key_check").fetchall()
-    if broken:
+    try:
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.executescript(_package_text(f"{db_id}.sql"))
+        broken = conn.execute("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise ValueError(f"{db_id}.sql: rows with dangling foreign keys (table, rowid, parent): {broken[:5]}")
+    except BaseException:
         conn.close()
-        raise ValueError(f"{db_id}.sql: rows with dangling foreign keys (table, rowid, parent): {broken[:5]}")
+        raise
     return conn
 
 
@@ -92,7 +95,11 @@ def _table(conn: sqlite3.Connection, db_id: str, name: str) -> Table:
     pks = [c[1] for c in info if c[5]]
     if len(pks) != 1:
         raise ValueError(f"{db_id}.{name}: needs exactly one primary-key column for tables.json, has {pks}")
-    refs = {fk[3]: (fk[2], fk[4]) for fk in conn.execute(f'PRAGMA foreign_key_list("{name}")')}
+    refs = {fk[3]: (fk[2], fk[4]) for fk in conn.execute(f'PRAGMA foreign_key_list("{name}")')}  # col -> (parent, to)
+    for col, (parent, target) in refs.items():  # tables.json can only point a foreign key at a primary key
+        parent_pk = [c[1] for c in conn.execute(f'PRAGMA table_info("{parent}")') if c[5]]
+        if target not in (None, *parent_pk):
+            raise ValueError(f"{db_id}.{name}.{col} references {parent}.{target}, not the primary key {parent_pk}")
     columns = []
     for _, col, decl, _, _, pk in info:
         text_key = _affinity(decl) == "text"
@@ -112,14 +119,7 @@ def _domain(conn: sqlite3.Connection, db_id: str) -> Domain:
     ``tables_json_entry`` writes its tables.json entry (one writer for both)."""
     names = [r[0] for r in conn.execute(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY rowid")]
-    domain = Domain(db_id, tuple(_table(conn, db_id, n) for n in names))
-    for table in domain.tables:  # tables.json can only point a foreign key at the parent's primary key
-        for col in table.columns:
-            if col.kind == "fk":
-                target = next(fk[4] for fk in conn.execute(f'PRAGMA foreign_key_list("{table.name}")') if fk[3] == col.name)
-                if target not in (None, domain.table(col.ref or "").pk.name):
-                    raise ValueError(f"{db_id}.{table.name}.{col.name} references a non-primary-key column {target}")
-    return domain
+    return Domain(db_id, tuple(_table(conn, db_id, n) for n in names))
 
 
 def _check_target(out: Path) -> None:

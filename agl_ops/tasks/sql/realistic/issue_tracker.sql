@@ -133,7 +133,7 @@ INSERT INTO issues VALUES
   (35, 10, 62, 'Rate limit login attempts per IP', 1, 14, 'closed', 'P1', 5, '2024-08-19T13:25:00Z', '2024-08-28T16:00:00Z'),
   (36, 10, 63, 'SAML metadata endpoint returns 500', 15, 10, 'open', 'P0', 3, '2025-02-03T07:55:00Z', NULL),
   (37, 11, 20, 'Reindex takes 6 hours', 6, 3, 'open', 'P2', 8, '2024-04-02T12:00:00Z', NULL),
-  (38, 11, 21, 'Synonyms not applied to phrase queries', 12, 3, 'closed', 'P2', 3, '2024-07-15T09:30:00Z', '2024-07-26T14:45:00Z'),
+  (38, 11, 21, 'Synonyms not applied to phrase queries', 12, 12, 'closed', 'P2', 3, '2024-07-15T09:30:00Z', '2024-07-26T14:45:00Z'),
   (39, 11, 22, 'Highlighting breaks on emoji', 17, NULL, 'open', 'P3', 2, '2024-12-12T15:15:00Z', NULL),
   (40, 13, 5, 'Track experiment configs in MLflow', 9, 9, 'closed', 'P3', 2, '2024-05-05T10:20:00Z', '2024-05-20T11:00:00Z'),
   (41, 13, 6, 'GPU jobs stuck in pending', 11, NULL, 'open', 'P1', NULL, '2025-01-21T08:00:00Z', NULL),
