@@ -39,7 +39,7 @@ import torch  # noqa: E402
 
 from agl_ops.algorithms.policy import Policy, TrainRow  # noqa: E402
 from agl_ops.algorithms.update import make_optimizer, make_scheduler, policy_update  # noqa: E402
-from agl_ops.config import LoraParams, TrainParams  # noqa: E402
+from agl_ops.config import GRPOParams, LoraParams  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 LORA = LoraParams()
@@ -147,9 +147,11 @@ def rows_from_trl(batch: dict[str, Any]) -> list[TrainRow]:
     return rows
 
 
-def run_ours(model: Path, batches: list[dict[str, Any]], **overrides: Any) -> float:
-    params = TrainParams(lr=1e-5, micro_batch_size=8, **overrides)
-    policy = Policy.load(model, params.lora, dtype=params.dtype, attn_implementation=params.attn_implementation)
+def run_ours(model: Path, batches: list[dict[str, Any]], *, dtype: str = "bfloat16", attn_implementation: str = "eager",
+             **overrides: Any) -> float:
+    # like TRL's run: one on-policy step per batch, no KL reference pass, temperature 1
+    params = GRPOParams(lr=1e-5, micro_batch_size=8, mini_batch_size=None, kl_coef=0.0, temperature=1.0, **overrides)
+    policy = Policy.load(model, LORA, dtype=dtype, attn_implementation=attn_implementation)
     opt = make_optimizer(policy, params)
     sched = make_scheduler(opt, params, len(batches))
     tokens, seconds = 0.0, 0.0

@@ -9,9 +9,9 @@ run here and a run on verl see the same numbers (checked in the tests against
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
-from enum import Enum
-
 import torch
+
+from agl_ops.algorithms.enums import AdvantageEstimator
 
 __all__ = [
     "AdvantageEstimator",
@@ -24,12 +24,6 @@ __all__ = [
 ]
 
 AdvantageFn = Callable[[torch.Tensor, torch.Tensor, float], torch.Tensor]
-
-
-class AdvantageEstimator(str, Enum):
-    GRPO = "grpo"  # (r - group mean) / (group std + eps)
-    DR_GRPO = "dr_grpo"  # r - group mean (Dr. GRPO: no std scaling)
-    RLOO = "rloo"  # r - mean of the other samples of the group
 
 
 ADVANTAGE_ESTIMATORS: dict[AdvantageEstimator, AdvantageFn] = {}

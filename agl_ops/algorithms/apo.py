@@ -17,7 +17,7 @@ import logging
 import math
 import random
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from agl_ops.algorithms.base import AlgorithmContext
@@ -34,16 +34,19 @@ from agl_ops.algorithms.prompt_candidates import (
     template_fields,
     timer,
 )
-from agl_ops.config import PromptOptParams
+from agl_ops.algorithms.config import PromptOptParams
 from agl_ops.types import LLM
 
-__all__ = ["APO", "ucb_pick", "extract_prompt", "repair_placeholders", "format_digest", "update_beam"]
+__all__ = ["APO", "ucb_pick", "extract_prompt", "repair_placeholders", "format_digest", "outcome_attributes",
+           "update_beam"]
 
 logger = logging.getLogger(__name__)
 
 _PROMPT_TAG = re.compile(r"<prompt>\s*(.*?)\s*(?:</prompt>|\Z)", re.S | re.I)
 _FENCE = re.compile(r"```[a-z]*\n(.*?)(?:```|\Z)", re.S)
-_HIDDEN_TASK_KEYS = frozenset({"query", "db_path", "id", "gold", "answer", "label"})
+_HIDDEN_TASK_KEYS = frozenset({"query", "id", "gold", "answer", "reference", "label"})
+
+DescribeFn = Callable[..., str]  # (digest, step, *, show_reference) -> text
 
 
 def ucb_pick(beam: Sequence[Candidate], k: int, c: float) -> list[Candidate]:
@@ -106,23 +109,29 @@ def repair_placeholders(text: str, required: set[str]) -> str:
     return "".join(out)
 
 
-def format_digest(d: RolloutDigest, step: str, *, show_reference: bool, max_chars: int = 400) -> str:
-    """One failed rollout as the optimizer sees it."""
-    task = d.task.get("question") or json.dumps({k: v for k, v in d.task.items() if k not in _HIDDEN_TASK_KEYS},
-                                                default=str)
+def outcome_attributes(outcome: dict[str, Any], max_chars: int = 400) -> list[str]:
+    """Lines for what the agent recorded as the outcome (any task): its attributes."""
+    lines = [f"{k}: {str(v)[:max_chars]}" for k, v in outcome.items() if k != "reward"]
+    return lines + ["Outcome: wrong result"]
+
+
+def format_digest(d: RolloutDigest, step: str, *, show_reference: bool, max_chars: int = 400,
+                  hidden: frozenset[str] = _HIDDEN_TASK_KEYS, reference_key: str = "answer",
+                  reference_label: str = "A correct answer",
+                  outcome_lines: Callable[[dict[str, Any]], list[str]] = outcome_attributes) -> str:
+    """One failed rollout as the optimizer sees it: the task without its ``hidden``
+    fields, the model's reply, the outcome (``outcome_lines``), and, from train tasks
+    only, the reference answer. A task adapts it with its keys (``functools.partial``)."""
+    task = d.task.get("question") or json.dumps({k: v for k, v in d.task.items() if k not in hidden}, default=str)
     lines = [f"Task: {str(task)[:max_chars]}"]
     if step in d.replies:
         lines.append(f"Model reply: {d.replies[step][:max_chars]!r}")
     if d.failed:
         lines.append(f"Outcome: the run crashed ({(d.error or '').splitlines()[0][:200] if d.error else 'no reward'})")
     else:
-        query = d.outcome.get("final_query")
-        if query is not None:
-            lines.append(f"Query that ran: {str(query)[:max_chars] or '(none found in the reply)'}")
-        err = d.outcome.get("exec_error")
-        lines.append(f"Outcome: error: {str(err)[:200]}" if err else "Outcome: wrong result")
-    if show_reference and d.task.get("query"):
-        lines.append(f"A correct query: {d.task['query']}")
+        lines += outcome_lines(d.outcome)
+    if show_reference and d.task.get(reference_key):
+        lines.append(f"{reference_label}: {d.task[reference_key]}")
     return "\n".join(lines)
 
 
@@ -130,14 +139,17 @@ class APO:
     """Beam search over prompt edits proposed by an optimizer LLM (see module docstring).
 
     ``optimizer`` defaults to the agent's own model endpoint (``main_llm``) unless
-    ``params.optimizer`` or ``AGL_OPTIMIZER_ENDPOINT`` names another one.
+    ``params.optimizer`` or ``AGL_OPTIMIZER_ENDPOINT`` names another one. ``describe``
+    turns a failed rollout into the text a critique shows (the SQL task's:
+    :func:`agl_ops.tasks.sql.prompt_space.describe_sql_failure`).
     """
 
     name = "apo"
 
     def __init__(self, params: PromptOptParams | None = None, *, optimizer: OptimizerLLM | None = None,
-                 sink: Any = None, seed: int = 0) -> None:
+                 sink: Any = None, seed: int = 0, describe: DescribeFn = format_digest) -> None:
         self.params = params or PromptOptParams()
+        self.describe = describe
         self.optimizer = optimizer
         self.sink = sink
         self.seed = seed if self.params.seed is None else self.params.seed
@@ -237,7 +249,7 @@ class APO:
             role = a.targets[(rnd + len(children)) % len(a.targets)]
             step = role.removesuffix("_prompt")
             shown = rng.sample(failures, min(a.n_failures, len(failures)))
-            examples = "\n\n".join(f"Example {i + 1}:\n{format_digest(d, step, show_reference=a.show_reference)}"
+            examples = "\n\n".join(f"Example {i + 1}:\n{self.describe(d, step, show_reference=a.show_reference)}"
                                    for i, d in enumerate(shown))
             critique = optimizer.complete(gradient_tpl.format(prompt=parent.prompts[role], n=len(shown), examples=examples)).strip()
             placeholders = ", ".join("{" + f + "}" for f in sorted(required[role]))

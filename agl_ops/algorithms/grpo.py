@@ -31,9 +31,9 @@ from agl_ops.algorithms.checkpoint import LoopState, latest_checkpoint, load_che
 from agl_ops.algorithms.metrics import MetricsSink, as_sink, default_sinks
 from agl_ops.algorithms.policy import Policy, TrainRow, export_model
 from agl_ops.algorithms.reload import NoReload, Reloader, version_id
-from agl_ops.algorithms.shaping import shaped_reward
+from agl_ops.algorithms.shaping import shaping_rule
 from agl_ops.algorithms.update import make_optimizer, make_scheduler, optimizer_steps_per_update, policy_update
-from agl_ops.config import TrainParams
+from agl_ops.algorithms.config import AdapterParams, GRPOParams, PolicyParams
 from agl_ops.types import LLM, Resource, Rollout, Triplet
 
 __all__ = ["GRPO", "GRPOResult", "task_batch", "build_rows", "rollout_metrics"]
@@ -78,7 +78,7 @@ def task_batch(n_tasks: int, batch_size: int, step: int, seed: int) -> list[int]
 
 def build_rows(
     episodes: Sequence[tuple[Hashable, float, list[Triplet]]],
-    params: TrainParams,
+    params: GRPOParams,
 ) -> tuple[list[TrainRow], dict[str, float]]:
     """Transitions with advantages from (group key, episode reward, triplets) per episode.
 
@@ -127,43 +127,56 @@ def rollout_metrics(rollouts: Sequence[Rollout], prefix: str, threshold: float, 
 
 
 class GRPO:
-    """The native GRPO algorithm; ``Trainer(algorithm=GRPO(params, reloader=...)).fit(...)``.
+    """The native GRPO algorithm; ``Trainer(algorithm=GRPO(params, model_path=..., reloader=...)).fit(...)``.
 
-    ``reloader`` puts new weights into the model server (default: none, for rollouts
-    that do not sample from the policy); ``sink`` is a metrics sink, a callable
+    ``model_path`` is the policy to start from; ``run_dir`` holds checkpoints and
+    metrics; the final model is exported to ``output_dir`` (merged unless ``merge`` is
+    off). ``reloader`` puts new weights into the model server (default: none, for
+    rollouts that do not sample from the policy); ``sink`` is a metrics sink, a callable
     ``(metrics, step)`` or a list of them, added to the default logging + JSONL + CSV
-    sinks under ``run_dir``.
+    sinks under ``run_dir``. ``initial_policy`` is an already loaded policy to train
+    (e.g. after a warm start on the same adapter).
     """
 
     def __init__(
         self,
-        params: TrainParams | None = None,
+        params: GRPOParams | None = None,
         *,
+        model_path: str | Path,
+        run_dir: str | Path = ".agl/train",
+        output_dir: str | Path = "models/grpo",
+        policy_params: PolicyParams | None = None,
+        adapter_params: AdapterParams | None = None,
+        merge: bool = True,
         reloader: Reloader | None = None,
         sink: MetricsSink | Any = None,
         seed: int = 0,
         llm_resource: str = "main_llm",
         success_threshold: float = 1.0,
         resume: bool = True,
-        policy: Policy | None = None,
+        initial_policy: Policy | None = None,
     ) -> None:
-        self.params = params or TrainParams()
+        self.params = params or GRPOParams()
+        self.shaping = shaping_rule(self.params.reward_shaping)  # an unknown rule fails here, listing the valid ones
+        self.model_path, self.output_dir, self.merge = Path(model_path), Path(output_dir), merge
+        self.policy_params = policy_params or PolicyParams()
+        self.adapter_params = adapter_params or AdapterParams()
         self.reloader = reloader or NoReload()
-        self.run_dir = Path(self.params.run_dir)
+        self.run_dir = Path(run_dir)
         extra = [] if sink is None else (list(sink) if isinstance(sink, (list, tuple)) else [sink])
         self.sink = as_sink([default_sinks(self.run_dir), *extra])
         self.seed = seed
         self.llm_resource = llm_resource
         self.success_threshold = success_threshold
         self.resume = resume
-        self.policy = policy
+        self.initial_policy = initial_policy
         self._train_rid: str | None = None
 
     # -- set-up --------------------------------------------------------------------
     def _adapter(self, ctx: AlgorithmContext) -> TripletAdapter:
         if isinstance(ctx.adapter, TripletAdapter):
             return ctx.adapter
-        p = self.params
+        p = self.adapter_params
         return TripletAdapter(p.agent_match, credit=p.credit, gamma=p.gamma, max_prompt_length=p.max_prompt_length,
                               max_response_length=p.max_response_length, overlong=p.overlong)  # type: ignore[arg-type]
 
@@ -195,7 +208,9 @@ class GRPO:
             val = val[: p.val_limit]
         self.run_dir.mkdir(parents=True, exist_ok=True)
         adapter = self._adapter(ctx)
-        policy = self.policy or Policy.load(p.model_path, p.lora, dtype=p.dtype, attn_implementation=p.attn_implementation)
+        pp = self.policy_params
+        policy = self.initial_policy or Policy.load(self.model_path, pp.lora, dtype=pp.dtype,
+                                                    attn_implementation=pp.attn_implementation)
         total = self.total_steps(len(train))
         rows_per_step = p.batch_size * p.n_rollouts
         optimizer = make_optimizer(policy, p)
@@ -273,7 +288,7 @@ class GRPO:
             triplets = adapter.adapt(r, spans)
             if triplets:
                 reward = float(triplets[0].metadata["episode_reward"])
-                episodes.append((task_key(r.input), shaped_reward(p.reward_shaping, r, spans, reward, p.shaping_options), triplets))
+                episodes.append((task_key(r.input), self.shaping(r, spans, reward, p.shaping_options), triplets))
         rows, group_metrics = build_rows(episodes, p)
         metrics = {**rollout_metrics(rollouts, "train", self.success_threshold), **group_metrics,
                    **adapter.reset_stats().as_metrics(), "time/rollout_s": rollout_s}
@@ -323,7 +338,7 @@ class GRPO:
         p = self.params
         use_best = p.select == "best" and (self.run_dir / "best").exists()
         weights = self.run_dir / "best" if use_best else self._weights_dir(loop.step)
-        out = export_model(policy.base_path, weights, p.output_dir, lora=policy.lora, merge=p.merge, metadata={
+        out = export_model(policy.base_path, weights, self.output_dir, lora=policy.lora, merge=self.merge, metadata={
             "step": loop.best_step if use_best else loop.step, "val_accuracy": loop.best_val if use_best else None,
             "selected": "best" if use_best else "last",
         })

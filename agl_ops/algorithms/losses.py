@@ -14,6 +14,8 @@ from enum import Enum
 
 import torch
 
+from agl_ops.algorithms.enums import KLEstimator, LossAgg, PolicyLoss
+
 __all__ = [
     "PolicyLoss",
     "LossAgg",
@@ -27,23 +29,6 @@ __all__ = [
     "agg_denominator",
     "entropy_from_logits",
 ]
-
-
-class PolicyLoss(str, Enum):
-    CLIP = "clip"  # PPO/GRPO clipped surrogate (with DAPO's asymmetric clip-higher)
-    VANILLA = "vanilla"  # plain REINFORCE surrogate -A * ratio, no clipping
-
-
-class LossAgg(str, Enum):
-    TOKEN_MEAN = "token-mean"  # every token of the batch weighs the same (DAPO, verl default)
-    SEQ_MEAN_TOKEN_MEAN = "seq-mean-token-mean"  # mean per sequence, then over sequences (GRPO paper)
-    SEQ_MEAN_TOKEN_SUM = "seq-mean-token-sum"  # sum per sequence, then mean over sequences (Dr. GRPO)
-
-
-class KLEstimator(str, Enum):
-    K1 = "k1"  # log p - log ref
-    K2 = "k2"  # 0.5 * (log p - log ref)^2
-    K3 = "k3"  # exp(ref - p) - (ref - p) - 1: unbiased, low variance, >= 0 (verl's low_var_kl)
 
 
 @dataclass

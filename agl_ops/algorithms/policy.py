@@ -19,7 +19,7 @@ from typing import Any
 
 import torch
 
-from agl_ops.config import LoraParams
+from agl_ops.algorithms.config import LoraParams
 
 __all__ = [
     "Policy", "TokenBatch", "TrainRow", "collate", "response_logprobs", "shared_prefix_logprobs", "batch_logprobs",
@@ -175,11 +175,12 @@ def batch_logprobs(
 class Policy:
     """A causal LM being trained, with its tokenizer and (by default) a LoRA adapter."""
 
-    def __init__(self, model: Any, tokenizer: Any, base_path: Path, lora: bool) -> None:
+    def __init__(self, model: Any, tokenizer: Any, base_path: Path, lora: bool, dtype: str = "float32") -> None:
         self.model = model
         self.tokenizer = tokenizer
         self.base_path = base_path
         self.lora = lora
+        self.dtype = dtype  # compute dtype of training forwards (autocast)
         self._reference: Any = None
 
     @classmethod
@@ -207,7 +208,7 @@ class Policy:
         lora = lora or LoraParams()
         if not lora.enabled:
             model.train()
-            return cls(model, tokenizer, base, lora=False)
+            return cls(model, tokenizer, base, lora=False, dtype=dtype)
         from peft import LoraConfig, PeftModel, get_peft_model
 
         if dtype == "bfloat16":
@@ -222,7 +223,7 @@ class Policy:
             if p.requires_grad:
                 p.data = p.data.float()  # the adapter (and its optimizer state) in fp32
         model.train()
-        return cls(model, tokenizer, base, lora=True)
+        return cls(model, tokenizer, base, lora=True, dtype=dtype)
 
     @property
     def pad_id(self) -> int:

@@ -41,9 +41,8 @@ __all__ = [
     "template_fields",
     "check_template",
     "load_optimizer_prompt",
+    "ScoreCandidates",
     "select_on_val",
-    "save_best_prompts",
-    "load_prompt_resources",
     "accuracy",
     "timer",
 ]
@@ -248,6 +247,23 @@ class CandidateScorer:
         return self.score_many([candidate], tasks, mode=mode, description=description)[0]
 
 
+class ScoreCandidates:
+    """An algorithm that only scores: every candidate on the tasks it is run with, side
+    by side through one runner pool (a final test report of baseline vs best). ``run``
+    returns one reward list per candidate."""
+
+    name = "score"
+
+    def __init__(self, candidates: Sequence[Candidate], *, mode: RolloutMode = "test",
+                 sampling: Mapping[str, Any] | None = None, description: str = "scoring") -> None:
+        self.candidates, self.mode, self.sampling, self.description = list(candidates), mode, sampling, description
+
+    def run(self, ctx: AlgorithmContext, train_dataset: Sequence[Any], val_dataset: Any = None) -> list[list[float]]:
+        scorer = CandidateScorer(ctx, sampling=self.sampling, keep_digests=False)
+        evals = scorer.score_many(self.candidates, list(train_dataset), mode=self.mode, description=self.description)
+        return [ev.rewards for ev in evals]
+
+
 def select_on_val(scorer: CandidateScorer, baseline: Candidate, finalists: Sequence[Candidate],
                   val_tasks: Sequence[Any], *, min_improvement: float = 0.0,
                   description: str = "val selection") -> tuple[Candidate, dict[str, list[float]]]:
@@ -298,7 +314,7 @@ class OptimizerLLM:
 
     def _model(self) -> str:
         if self.model is None:
-            from agl_ops.tasks.sql.wiring import discover_model
+            from agl_ops.llm.client import discover_model
 
             self.model = discover_model(self.endpoint)
         return self.model
@@ -319,28 +335,6 @@ class OptimizerLLM:
         text = response.choices[0].message.content or ""
         logger.debug("optimizer call %d: %.1fs, %d chars", self.calls, time.perf_counter() - t0, len(text))
         return text
-
-
-# -- outputs --------------------------------------------------------------------------------
-
-def save_best_prompts(path: str | Path, prompts: Mapping[str, str], **info: Any) -> Path:
-    """Write the prompt set as resources JSON: ``{"resources": {name: PromptTemplate},
-    ...info}``; :func:`load_prompt_resources` reads it back."""
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    body = {"resources": {k: PromptTemplate(template=v).model_dump() for k, v in sorted(prompts.items())}, **info}
-    out.write_text(json.dumps(body, indent=2, default=str, ensure_ascii=False) + "\n")
-    return out
-
-
-def load_prompt_resources(path: str | Path) -> dict[str, PromptTemplate]:
-    """The prompt resources saved by :func:`save_best_prompts` (ready to merge into a
-    Trainer's ``initial_resources`` or ``evaluate(resources=...)``)."""
-    data = json.loads(Path(path).read_text())
-    items = data.get("resources") if isinstance(data, dict) else None
-    if not isinstance(items, dict):
-        raise ValueError(f"{path} holds no 'resources' mapping")
-    return {k: PromptTemplate.model_validate(v) for k, v in items.items()}
 
 
 def timer() -> Callable[[], float]:

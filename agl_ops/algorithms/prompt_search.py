@@ -1,20 +1,17 @@
-"""Prompt search: an Optuna (TPE) study over the SQL agent's write prompt.
+"""Prompt search: an Optuna (TPE) study over one prompt of an agent.
 
-The search space of one trial: an instruction (the project's variants from
-``prompts/instructions.txt`` plus a few the optimizer LLM proposes), how many few-shot
-demonstrations and which ones (from a pool bootstrapped from successful train
-rollouts, see :mod:`agl_ops.algorithms.prompt_demos`), how a demo's schema is rendered
-(none, a column list, CREATE TABLE), whether the database itself is shown with its
-example rows or without them (``{schema}`` / ``{schema_no_rows}``: a small model copies
-sample values into filters) and how the answer is cued. A trial's value is
-the execution accuracy on one fixed train minibatch (disjoint from the demos' tasks),
-scored in two chunks so a trial already below the median after the first is pruned.
+The task brings the search space (a :class:`SearchSpace`: for the SQL agent,
+:class:`agl_ops.tasks.sql.prompt_space.SqlPromptSpace`, instructions x demonstrations x
+schema rendering); this module runs the study. A trial's value is the execution
+accuracy on one fixed train minibatch (disjoint from the tasks the space's
+demonstrations come from), scored in two chunks so a trial already below the median
+after the first is pruned.
 
-The study lives in SQLite (``search.study_path``). The demo pool, the instructions and
-the minibatch are stored on the study when it is created, so running the same command
-again after an interruption resumes it: finished trials are kept, a trial cut off
-mid-way is marked failed and redone, and only the missing trials run. The best trials
-are confirmed on val against the baseline (:func:`select_on_val`).
+The study lives in SQLite (``search.study_path``). The space's material (demo pool,
+instructions...) and the minibatch are stored on the study when it is created, so
+running the same command again after an interruption resumes it: finished trials are
+kept, a trial cut off mid-way is marked failed and redone, and only the missing trials
+run. The best trials are confirmed on val against the baseline (:func:`select_on_val`).
 """
 
 from __future__ import annotations
@@ -23,12 +20,12 @@ import hashlib
 import json
 import logging
 import random
-import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from agl_ops.algorithms.base import AlgorithmContext
+from agl_ops.algorithms.config import PromptOptParams
 from agl_ops.algorithms.prompt_candidates import (
     Candidate,
     CandidateScorer,
@@ -36,115 +33,101 @@ from agl_ops.algorithms.prompt_candidates import (
     PromptOptResult,
     accuracy,
     check_template,
-    load_optimizer_prompt,
     select_on_val,
     template_fields,
     timer,
 )
-from agl_ops.algorithms.prompt_demos import (
-    ANSWER_CUES,
-    DEMO_SCHEMA_STYLES,
-    LAYOUTS,
-    SCHEMA_VIEWS,
-    Demo,
-    build_demo_pool,
-    compose_write_prompt,
-    demo_counts,
-    demo_sets,
-    parse_instructions,
-)
-from agl_ops.config import PromptOptParams
 from agl_ops.types import LLM
 
-__all__ = ["PromptSearch", "SearchSetup", "study_name_for", "propose_instructions"]
+__all__ = ["PromptSearch", "SearchSetup", "SearchSpace", "study_name_for"]
 
 logger = logging.getLogger(__name__)
 
-_INSTRUCTION_TAG = re.compile(r"<instruction>\s*(.*?)\s*(?:</instruction>|\Z)", re.S | re.I)
 _SETUP_ATTR = "agl_setup"
-# a proposal that quotes an example (a question or a whole query) is not an instruction
-_NOT_AN_INSTRUCTION = re.compile(r"^\s*Question:|\bSELECT\b[^\n]{0,120}?\bFROM\s+\w+\s*(?:WHERE|GROUP|ORDER|JOIN|LIMIT|;|$)",
-                                 re.M)
+
+
+class SearchSpace(Protocol):
+    """What a task brings to the search: the prompt it searches (``target``) and the
+    dimensions of one trial."""
+
+    target: str
+
+    def fingerprint(self) -> dict[str, Any]:
+        """The space itself, JSON-able: part of the study name, so a changed space starts a fresh study."""
+        ...
+
+    def prepare(self, successes: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]], labeled: Sequence[Any],
+                rng: random.Random, complete: Callable[..., str] | None, seed: int = 0) -> dict[str, Any]:
+        """The material trials choose from, as JSON stored on the study. ``successes``:
+        (task, outcome attributes) of train rollouts the baseline solved; ``labeled``:
+        the other train tasks (never the scoring minibatch); ``complete``: the optimizer
+        LLM (``complete(prompt, seed=)``), or None."""
+        ...
+
+    def seed_trials(self, state: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """Parameters of the first trials to enqueue (e.g. a baseline-like layout)."""
+        ...
+
+    def suggest(self, trial: Any, state: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+        """One point of the space: the template and the trial's config."""
+        ...
+
+    def placeholders(self, config: Mapping[str, Any], required: set[str]) -> set[str]:
+        """The fields a trial's template must have (the baseline's are ``required``)."""
+        ...
 
 
 class SearchSetup:
-    """What a study is created with and a resumed run must reuse: demos, instructions,
+    """What a study is created with and a resumed run must reuse: the space's material,
     the scoring minibatch (train indices) and the baseline's bootstrap accuracy."""
 
-    def __init__(self, demos: list[Demo], demo_sets: list[list[int]], instructions: list[str], minibatch: list[int],
-                 minibatch_ids: list[str], baseline_score: float | None) -> None:
-        self.demos, self.demo_sets, self.instructions = demos, demo_sets, instructions
-        self.minibatch, self.minibatch_ids, self.baseline_score = minibatch, minibatch_ids, baseline_score
+    def __init__(self, space: dict[str, Any], minibatch: list[int], minibatch_ids: list[str],
+                 baseline_score: float | None) -> None:
+        self.space, self.minibatch, self.minibatch_ids, self.baseline_score = space, minibatch, minibatch_ids, baseline_score
 
     def to_json(self) -> str:
-        return json.dumps({"demos": [d.model_dump() for d in self.demos], "demo_sets": self.demo_sets,
-                           "instructions": self.instructions, "minibatch": self.minibatch,
-                           "minibatch_ids": self.minibatch_ids, "baseline_score": self.baseline_score})
+        return json.dumps({"space": self.space, "minibatch": self.minibatch, "minibatch_ids": self.minibatch_ids,
+                           "baseline_score": self.baseline_score})
 
     @classmethod
     def from_json(cls, text: str) -> SearchSetup:
         d = json.loads(text)
-        return cls([Demo.model_validate(x) for x in d["demos"]], [list(x) for x in d["demo_sets"]],
-                   list(d["instructions"]), list(d["minibatch"]), list(d["minibatch_ids"]), d.get("baseline_score"))
+        return cls(dict(d["space"]), list(d["minibatch"]), list(d["minibatch_ids"]), d.get("baseline_score"))
 
 
 def _task_id(task: Any, index: int) -> str:
     return str(task.get("id", index)) if isinstance(task, dict) else str(index)
 
 
-def study_name_for(params: PromptOptParams, baseline: dict[str, str], train: Sequence[Any], model: str | None,
-                   target: str) -> str:
+def study_name_for(params: PromptOptParams, space: SearchSpace, baseline: dict[str, str], train: Sequence[Any],
+                   model: str | None) -> str:
     """A name that changes whenever the study's setup would: the data, the model, the
     baseline prompts, the search parameters (not the trial count) and the search space
-    itself (answer cues, schema styles, the instruction file), so a resumed study never
-    mixes trials of two different spaces."""
+    itself, so a resumed study never mixes trials of two different spaces."""
     s = params.search
-    space = {"cues": ANSWER_CUES, "demo_schema": DEMO_SCHEMA_STYLES, "layout": LAYOUTS, "schema": SCHEMA_VIEWS,
-             "instructions": load_optimizer_prompt("instructions.txt", params.optimizer.prompts_dir)}
-    key = {"search": s.model_dump(exclude={"n_trials", "study_path", "study_name", "confirm_top"}), "space": space,
-           "minibatch_size": params.minibatch_size, "max_tokens": params.max_tokens, "temperature": params.temperature,
-           "seed": params.seed, "target": target, "model": model, "baseline": baseline,
-           "train": [_task_id(t, i) for i, t in enumerate(train)]}
+    key = {"search": s.model_dump(exclude={"n_trials", "study_path", "study_name", "confirm_top"}),
+           "space": space.fingerprint(), "minibatch_size": params.minibatch_size, "max_tokens": params.max_tokens,
+           "temperature": params.temperature, "seed": params.seed, "target": space.target, "model": model,
+           "baseline": baseline, "train": [_task_id(t, i) for i, t in enumerate(train)]}
     digest = hashlib.sha1(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()[:12]
     return f"prompt-search-{digest}"
 
 
-def propose_instructions(optimizer: OptimizerLLM, instructions: Sequence[str], demos: Sequence[Demo], n: int,
-                         prompts_dir: str | None, seed: int = 0, max_chars: int = 600) -> list[str]:
-    """``n`` new instruction variants from the optimizer LLM (invalid or repeated ones dropped)."""
-    if n <= 0:
-        return []
-    template = load_optimizer_prompt("propose_instruction.txt", prompts_dir)
-    examples = "\n\n".join(f"Question: {d.question}\nSQL: {d.query}" for d in demos[:4]) or "(none yet)"
-    listed = "\n".join(f"- {i}" for i in instructions)
-    out: list[str] = []
-    for k in range(n):
-        reply = optimizer.complete(template.format(instructions=listed, examples=examples), seed=seed + k)
-        match = _INSTRUCTION_TAG.search(reply)
-        text = (match.group(1) if match else reply).strip().strip('"').strip()
-        if not 20 <= len(text) <= max_chars or _NOT_AN_INSTRUCTION.search(text):
-            logger.info("proposed instruction dropped: %r", text[:120])
-            continue
-        if text in instructions or text in out:
-            continue
-        out.append(text)
-    return out
-
-
 class PromptSearch:
-    """Optuna TPE search over instruction x demonstrations x schema rendering (see the
-    module docstring). ``callbacks`` are passed to ``study.optimize``."""
+    """Optuna TPE search over the task's ``space`` (see the module docstring).
+    ``callbacks`` are passed to ``study.optimize``."""
 
     name = "search"
 
-    def __init__(self, params: PromptOptParams | None = None, *, optimizer: OptimizerLLM | None = None,
-                 sink: Any = None, seed: int = 0, target: str = "write_prompt",
+    def __init__(self, params: PromptOptParams | None = None, *, space: SearchSpace,
+                 optimizer: OptimizerLLM | None = None, sink: Any = None, seed: int = 0,
                  callbacks: Sequence[Callable[[Any, Any], None]] = ()) -> None:
         self.params = params or PromptOptParams()
+        self.space = space
         self.optimizer = optimizer
         self.sink = sink
         self.seed = seed if self.params.seed is None else self.params.seed
-        self.target = target
+        self.target = space.target
         self.callbacks = list(callbacks)
 
     # -- study -------------------------------------------------------------------------------
@@ -179,28 +162,16 @@ class PromptSearch:
         if boot_idx and s.demo_pool:
             ev = scorer.score(baseline, [train[i] for i in boot_idx], description="search: bootstrapping demos (baseline)")
             baseline_score = ev.score
-            successes = [(d.task, str(d.outcome.get("final_query") or "")) for d in ev.digests if d.reward >= 1.0]
+            successes = [(d.task, d.outcome) for d in ev.digests if d.reward >= 1.0]
         labeled = [train[i] for i in order[p.minibatch_size:]]
-        demos = build_demo_pool(successes, labeled, s.demo_pool, rng)
-        instructions = parse_instructions(load_optimizer_prompt("instructions.txt", p.optimizer.prompts_dir))
-        if s.proposed_instructions:
-            try:
-                instructions += propose_instructions(self._optimizer(scorer), instructions, demos, s.proposed_instructions,
-                                                     p.optimizer.prompts_dir, seed=self.seed)
-            except Exception as exc:  # the optimizer LLM is optional here: the project's variants remain
-                logger.warning("optimizer LLM could not propose instructions: %s", exc)
-        sets = demo_sets(demos, s.demo_sets, rng)
-        setup = SearchSetup(demos, sets, instructions, minibatch, [_task_id(train[i], i) for i in minibatch], baseline_score)
+        # the optimizer LLM is made on first use, inside the space's own error handling
+        complete = (lambda prompt, **kw: self._optimizer(scorer).complete(prompt, **kw)) if s.proposed_instructions else None
+        state = self.space.prepare(successes, labeled, rng, complete, seed=self.seed)
+        setup = SearchSetup(state, minibatch, [_task_id(train[i], i) for i in minibatch], baseline_score)
         study.set_user_attr(_SETUP_ATTR, setup.to_json())
-        logger.info("study %s: %d demos (%d bootstrapped), %d instructions", study.study_name, len(demos),
-                    sum(d.source == "bootstrapped" for d in demos), len(instructions))
-        if s.seed_trials:  # a baseline-like layout, and many demos in the plainest style
-            study.enqueue_trial({"instruction": 0, "n_demos": 0, "demo_set": 0, "demo_schema": "none", "cue": "fence",
-                                 "schema": "rows"})
-            counts = demo_counts(s.max_demos, len(demos))
-            if counts[-1]:
-                study.enqueue_trial({"instruction": 0, "n_demos": counts[-1], "demo_set": 0, "demo_schema": "none",
-                                     "cue": "sql_label", "schema": "no_rows"})
+        if s.seed_trials:
+            for params in self.space.seed_trials(state):
+                study.enqueue_trial(params)
         return setup
 
     def _optimizer(self, scorer: CandidateScorer) -> OptimizerLLM:
@@ -211,21 +182,6 @@ class PromptSearch:
         return self.optimizer
 
     # -- trials ------------------------------------------------------------------------------
-    def _suggest(self, trial: Any, setup: SearchSetup) -> tuple[str, dict[str, Any]]:
-        """One point of the space: instruction, demo count, demo set (an ordering of the
-        pool, first n taken), demo schema style, answer cue."""
-        instruction = trial.suggest_categorical("instruction", list(range(len(setup.instructions))))
-        n_demos = trial.suggest_categorical("n_demos", demo_counts(self.params.search.max_demos, len(setup.demos)))
-        demo_set = trial.suggest_categorical("demo_set", list(range(len(setup.demo_sets))))
-        demo_schema = trial.suggest_categorical("demo_schema", list(DEMO_SCHEMA_STYLES))
-        cue = trial.suggest_categorical("cue", list(ANSWER_CUES))
-        schema = trial.suggest_categorical("schema", list(SCHEMA_VIEWS))
-        chosen = setup.demo_sets[demo_set][:n_demos] if setup.demo_sets else []
-        template = compose_write_prompt(setup.instructions[instruction], [setup.demos[i] for i in chosen], demo_schema, cue,
-                                        schema_view=schema)
-        return template, {"instruction": instruction, "n_demos": n_demos, "demo_set": demo_set, "demos": chosen,
-                          "demo_schema": demo_schema, "cue": cue, "schema": schema}
-
     def _objective(self, scorer: CandidateScorer, setup: SearchSetup, train: list[Any], baseline: Candidate,
                    required: set[str]) -> Callable[[Any], float]:
         import optuna
@@ -236,12 +192,11 @@ class PromptSearch:
         chunks = [tasks[k::n_chunks] for k in range(n_chunks)]
 
         def objective(trial: Any) -> float:
-            template, config = self._suggest(trial, setup)
+            template, config = self.space.suggest(trial, setup.space)
             trial.set_user_attr("prompt", template)
             trial.set_user_attr("config", config)
-            field = SCHEMA_VIEWS[config["schema"]]  # the database's placeholder of this trial stands for {schema}
-            need = (required - {"schema"}) | {field} if "schema" in required else required
-            reason = check_template(template, need, max_chars=self.params.max_prompt_chars)
+            reason = check_template(template, self.space.placeholders(config, required),
+                                    max_chars=self.params.max_prompt_chars)
             if reason:
                 trial.set_user_attr("rejected", reason)
                 raise optuna.TrialPruned(reason)
@@ -291,8 +246,8 @@ class PromptSearch:
         val = list(val_dataset or [])
         val = val[: p.val_limit] if p.val_limit else val
         llm = scorer.base.get("main_llm")
-        name = s.study_name or study_name_for(p, baseline.prompts, train, llm.model if isinstance(llm, LLM) else None,
-                                              self.target)
+        name = s.study_name or study_name_for(p, self.space, baseline.prompts, train,
+                                              llm.model if isinstance(llm, LLM) else None)
         study = self._study(name)
         for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
             study._storage.set_trial_state_values(t._trial_id, state=TrialState.FAIL)  # cut off by an interruption

@@ -19,7 +19,7 @@ import torch
 
 from agl_ops.algorithms.losses import agg_denominator, aggregate, kl_penalty, policy_loss
 from agl_ops.algorithms.policy import Policy, TrainRow, autocast, batch_logprobs, collate, shares_prompt
-from agl_ops.config import TrainParams
+from agl_ops.algorithms.config import GRPOParams
 
 __all__ = ["make_optimizer", "make_scheduler", "micro_batches", "policy_update", "optimizer_steps_per_update"]
 
@@ -28,12 +28,12 @@ logger = logging.getLogger(__name__)
 _MAX_GROUP_UNIT = 16  # rows of one shared-prompt forward at most (bounds the logits' memory)
 
 
-def make_optimizer(policy: Policy, params: TrainParams) -> torch.optim.Optimizer:
+def make_optimizer(policy: Policy, params: GRPOParams) -> torch.optim.Optimizer:
     return torch.optim.AdamW(policy.trainable_parameters(), lr=params.lr, weight_decay=params.weight_decay,
                              betas=(0.9, 0.99), eps=1e-8)
 
 
-def make_scheduler(optimizer: torch.optim.Optimizer, params: TrainParams, total_optimizer_steps: int) -> torch.optim.lr_scheduler.LambdaLR:
+def make_scheduler(optimizer: torch.optim.Optimizer, params: GRPOParams, total_optimizer_steps: int) -> torch.optim.lr_scheduler.LambdaLR:
     """Linear warm-up, then constant, linear or cosine decay to zero at the last step."""
     warm = params.warmup_steps
     total = max(total_optimizer_steps, warm + 1)
@@ -51,7 +51,7 @@ def make_scheduler(optimizer: torch.optim.Optimizer, params: TrainParams, total_
     return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
 
 
-def optimizer_steps_per_update(n_rows: int, params: TrainParams) -> int:
+def optimizer_steps_per_update(n_rows: int, params: GRPOParams) -> int:
     per_epoch = 1 if params.mini_batch_size is None else math.ceil(n_rows / params.mini_batch_size)
     return per_epoch * params.ppo_epochs
 
@@ -75,7 +75,7 @@ def micro_batches(rows: Sequence[TrainRow], size: int, share_prefix: bool = Fals
     return units + [ordered[i : i + size] for i in range(0, len(ordered), size)]
 
 
-def _mini_batches(rows: list[TrainRow], params: TrainParams, gen: torch.Generator) -> list[list[TrainRow]]:
+def _mini_batches(rows: list[TrainRow], params: GRPOParams, gen: torch.Generator) -> list[list[TrainRow]]:
     if params.mini_batch_size is None or params.mini_batch_size >= len(rows):
         return [rows]
     perm = torch.randperm(len(rows), generator=gen).tolist()
@@ -84,11 +84,11 @@ def _mini_batches(rows: list[TrainRow], params: TrainParams, gen: torch.Generato
 
 
 @torch.no_grad()
-def _fill_old_logprobs(policy: Policy, rows: list[TrainRow], params: TrainParams) -> None:
+def _fill_old_logprobs(policy: Policy, rows: list[TrainRow], params: GRPOParams) -> None:
     """Logprobs of the policy before this update (the ratio's denominator)."""
     for micro in micro_batches(rows, params.micro_batch_size, params.share_prefix):
         batch = collate(micro, policy.pad_id)
-        with autocast(params.dtype):
+        with autocast(policy.dtype):
             logp, _ = batch_logprobs(policy.model, batch, share_prefix=params.share_prefix, temperature=params.temperature)
         for row, lp, n in zip(micro, logp, batch.response_mask.sum(-1).long()):
             row.old_logprobs = lp[: int(n)].tolist()
@@ -119,12 +119,12 @@ def _denominator(rows: Sequence[TrainRow], mode: str) -> float:
     return agg_denominator(mask, mode)
 
 
-def _micro_step(policy: Policy, micro: list[TrainRow], params: TrainParams, denom: float, sums: _Sums) -> tuple[float, int]:
+def _micro_step(policy: Policy, micro: list[TrainRow], params: GRPOParams, denom: float, sums: _Sums) -> tuple[float, int]:
     """Forward/backward of one micro-batch; returns its loss share and the number of
     tokens that went through the model (a shared prompt counts once)."""
     batch = collate(micro, policy.pad_id)
     mask = batch.response_mask
-    with autocast(params.dtype):
+    with autocast(policy.dtype):
         logp, entropy = batch_logprobs(policy.model, batch, share_prefix=params.share_prefix, temperature=params.temperature,
                                        with_entropy=True, entropy_grad=params.entropy_coef != 0)
         old = batch.old_logprobs if batch.old_logprobs is not None else logp.detach()
@@ -154,7 +154,7 @@ def policy_update(
     optimizer: torch.optim.Optimizer,
     scheduler: Any,
     rows: Sequence[TrainRow],
-    params: TrainParams,
+    params: GRPOParams,
     *,
     generator: torch.Generator | None = None,
 ) -> dict[str, float]:

@@ -7,9 +7,10 @@ supervised pass on the train split's gold queries (the standard SFT-then-RL reci
 fixes the answer format and the use of the schema's columns; GRPO then has reward
 variance to learn from.
 
-The examples are built with the agent's own write prompt (the same template, schema
-rendering and chat template the model server applies), so the warm start trains the
-exact input the policy sees in rollouts. Only train tasks are used.
+The examples are (prompt, answer) pairs the task builds with the agent's own prompt
+(the same template and chat template the model server applies), so the warm start
+trains the exact input the policy sees in rollouts; the SQL task's are in
+:func:`agl_ops.tasks.sql.training.sql_examples`. Only train tasks are used.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,10 +33,9 @@ from agl_ops.algorithms.policy import (
     response_logprobs,
 )
 from agl_ops.algorithms.update import micro_batches
-from agl_ops.config import WarmStartParams
+from agl_ops.algorithms.config import WarmStartParams
 
-__all__ = ["WarmStartResult", "chat_prompt_ids", "answer_ids", "sft_rows", "nll_loss", "warm_start", "warm_start_schedule",
-           "task_examples"]
+__all__ = ["WarmStartResult", "chat_prompt_ids", "answer_ids", "sft_rows", "nll_loss", "warm_start", "warm_start_schedule"]
 
 logger = logging.getLogger(__name__)
 
@@ -80,11 +80,11 @@ def sft_rows(
     return rows
 
 
-def nll_loss(policy: Policy, rows: Sequence[TrainRow], denom: float, dtype: str = "bfloat16") -> tuple[torch.Tensor, int]:
+def nll_loss(policy: Policy, rows: Sequence[TrainRow], denom: float) -> tuple[torch.Tensor, int]:
     """Summed negative log-likelihood of the answers' tokens divided by ``denom`` (the
     token count of the whole batch, so accumulated micro-batches give its token mean)."""
     batch = collate(rows, policy.pad_id)
-    with autocast(dtype):
+    with autocast(policy.dtype):
         logp, _ = response_logprobs(policy.model, batch)
     loss = -(logp * batch.response_mask).sum() / denom
     return loss, batch.n_tokens
@@ -122,7 +122,7 @@ def _batches(n: int, batch_size: int, steps: int, seed: int) -> list[list[int]]:
 
 def warm_start(
     policy: Policy, rows: Sequence[TrainRow], params: WarmStartParams, *, sink: MetricsSink | Any = None,
-    seed: int = 0, dtype: str = "bfloat16", clock: Callable[[], float] = time.perf_counter,
+    seed: int = 0, clock: Callable[[], float] = time.perf_counter,
 ) -> WarmStartResult:
     """Fine-tune ``policy``'s trainable weights on ``rows`` (token-mean NLL of the
     answers) for ``params.steps`` steps or until ``params.max_time_s``; logs
@@ -148,7 +148,7 @@ def warm_start(
         denom = float(sum(len(r.response_ids) for r in batch))
         total, tokens = 0.0, 0
         for micro in micro_batches(batch, params.micro_batch_size):
-            loss, n = nll_loss(policy, micro, denom, dtype)
+            loss, n = nll_loss(policy, micro, denom)
             loss.backward()
             total += float(loss.detach())
             tokens += n
@@ -169,10 +169,4 @@ def warm_start(
                 f" ({stopped})" if stopped else "")
     return WarmStartResult(steps=done, examples=len(rows), seen=done * batch_size, first_loss=first, last_loss=last,
                            elapsed_s=elapsed, stopped=stopped)
-
-
-def task_examples(tasks: Sequence[Mapping[str, Any]], render: Callable[[Mapping[str, Any]], str],
-                  answer_suffix: str = ";") -> list[tuple[str, str]]:
-    """(prompt, gold query + suffix) per task; ``render`` is the agent's write prompt."""
-    return [(render(t), str(t["query"]).strip().rstrip(";") + answer_suffix) for t in tasks]
 

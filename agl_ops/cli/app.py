@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, NoReturn, Optional
 
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
 
-__all__ = ["app", "console", "ParamsOption", "SetOption", "load_cli_params", "setup_logging"]
+__all__ = ["app", "console", "ParamsOption", "SetOption", "exits_on", "fail", "load_cli_params", "setup_logging",
+           "stop_on_sigterm"]
 
 app = typer.Typer(
     name="agl-ops",
@@ -41,17 +45,46 @@ def setup_logging(verbose: bool = False) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
+def fail(message: object, code: int = 2) -> NoReturn:
+    """Print ``error: message`` and exit with ``code`` (2: bad input or set-up; 1: the
+    command ran and its outcome is a failure)."""
+    from rich.markup import escape
+
+    console.print(f"[red]error:[/red] {escape(str(message))}", highlight=False)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def exits_on(*errors: type[BaseException], code: int = 2) -> Iterator[None]:
+    """Inside the block, the expected errors of a command (bad data, a missing model, a
+    server that does not start) become one clean error line and exit ``code``, not a
+    traceback."""
+    try:
+        yield
+    except errors as exc:
+        fail(exc, code)
+
+
+def stop_on_sigterm() -> None:
+    """Make SIGTERM (``kill``, Prefect cancel, CI timeouts) unwind like Ctrl-C, so the
+    model servers and proxies a command started are stopped by their ``finally`` blocks
+    instead of being left running as orphans."""
+
+    def _exit(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, _exit)
+
+
 def load_cli_params(params: Path, overrides: list[str] | None):  # -> Params
     """Load params.yaml for a command, turning a ConfigError into a clean exit 2."""
     from agl_ops.config import ConfigError, load_params
 
-    try:
+    with exits_on(ConfigError):
         return load_params(params, overrides or [])
-    except ConfigError as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
 
 
 @app.callback()
 def _root(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging")] = False) -> None:
     setup_logging(verbose)
+    stop_on_sigterm()

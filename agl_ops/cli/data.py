@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from agl_ops.cli.app import ParamsOption, SetOption, app, console, load_cli_params
+from agl_ops.cli.app import ParamsOption, SetOption, app, console, fail, load_cli_params
 
 data_app = typer.Typer(help="Make and check the text-to-SQL data (Spider format).", no_args_is_help=True)
 app.add_typer(data_app, name="data")
@@ -61,8 +61,7 @@ def synth_cmd(
         with _replaced_atomically(target) as partial:
             report = generate_dataset(partial, synth.model_copy(update={"seed": chosen}))
     except (ValueError, RuntimeError) as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
+        fail(exc)
     table = Table(title=f"synthetic text-to-SQL data in {target} (seed {chosen}, {report.elapsed_s:.2f}s)")
     for col in ("split", "databases", *DIFFICULTIES, "total"):
         table.add_column(col, justify="left" if col in ("split", "databases") else "right")
@@ -88,15 +87,13 @@ def prepare_cmd(
 
     source, target = Path(cfg.data.source), Path(cfg.data.path)
     if source.resolve() == target.resolve():
-        console.print(f"[red]error:[/red] data.source and data.path are the same folder ({source}); "
-                      "point data.path at the project's copy, e.g. data/sql")
-        raise typer.Exit(2)
+        fail(f"data.source and data.path are the same folder ({source}); point data.path at the project's copy, "
+             "e.g. data/sql")
     try:
         ds = SpiderDataset(source, cfg.data.splits, cfg.data.tables_file, cfg.data.database_dir)
         counts = {split: len(ds.load(split)) for split in cfg.data.splits}
     except DataError as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
+        fail(exc)
     from agl_ops.pipeline.files import replace_tree
 
     replace_tree(source, target)  # interrupted: the previous data stays as it was
@@ -136,8 +133,7 @@ def check_cmd(
             table.add_row(split, str(len(tasks)), str(len({t.db_id for t in tasks})),
                           *(str(tiers.get(d, 0)) for d in DIFFICULTIES), str(len(bad)) if run_gold else "-")
     except DataError as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(1) from None
+        fail(exc, code=1)
     console.print(table)
     if problems:
         raise typer.Exit(1)

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from agl_ops.cli.app import ParamsOption, SetOption, app, console, load_cli_params
+from agl_ops.cli.app import ParamsOption, SetOption, app, console, fail, load_cli_params
 
 model_app = typer.Typer(help="Prepare the base model.", no_args_is_help=True)
 app.add_typer(model_app, name="model")
@@ -31,8 +31,7 @@ def prepare_cmd(
         with console.status(f"preparing {out} (the GGUF de-quantises in ~20 s)"):
             result = prepare_model(source or cfg.model.source, out, force=force)
     except ModelSourceError as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
+        fail(exc)
     if result.source == "existing":
         console.print(f"{out} already holds a model (use --force to rebuild)")
     else:
@@ -79,10 +78,9 @@ def serve_cmd(
         with console.status(f"loading {model_path}"):
             engine = Engine(config)
     except ModelSourceError as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
+        fail(exc)
     app_ = create_server_app(engine, served_model_name=served_model_name or s.served_model_name, token=token,
-                             default_max_tokens=s.default_max_tokens)
+                             default_max_tokens=s.default_max_tokens, tool_prompt=s.tool_prompt)
     bind_host, bind_port = host or s.host, port or s.port
     console.print(f"serving [bold]{model_path}[/] ({str(engine.dtype).removeprefix('torch.')}, version "
                   f"{engine.version}) on http://{bind_host}:{bind_port}/v1 (auth: {'bearer token' if token else 'none'})")
@@ -104,9 +102,7 @@ def _serve_vllm(cfg, model_path: str, adapter: str | None, host: str, port: int,
         console.print(" ".join(cmd))
         return
     if not vllm_available():
-        console.print("[red]error:[/red] vllm is not installed; `pip install agl-ops[vllm]` on a GPU machine "
-                      "(or use --backend hf)")
-        raise typer.Exit(2)
+        fail("vllm is not installed; `pip install agl-ops[vllm]` on a GPU machine (or use --backend hf)")
     raise typer.Exit(subprocess.call(cmd, env={**os.environ, **vllm_env(opts)}))
 
 

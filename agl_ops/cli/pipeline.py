@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from agl_ops.cli.app import app, console, load_cli_params
+from agl_ops.cli.app import app, console, fail, load_cli_params
 
 
 @app.command("run")
@@ -30,8 +30,7 @@ def run_cmd(
 
     root = project.resolve()
     if not (root / "dvc.yaml").is_file():
-        console.print(f"[red]error:[/red] no dvc.yaml in {root}: run from the project folder or pass --project")
-        raise typer.Exit(2)
+        fail(f"no dvc.yaml in {root}: run from the project folder or pass --project")
     load_cli_params(root / "params.yaml", None)  # a bad params.yaml stops here, with the key named
     console.rule("agl-ops run")
     for step in ensure_repo(root):

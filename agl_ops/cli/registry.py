@@ -9,7 +9,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from agl_ops.cli.app import ParamsOption, SetOption, app, console, load_cli_params
+from agl_ops.cli.app import ParamsOption, SetOption, app, console, fail, load_cli_params
 
 
 def _metrics(metrics_file: Optional[Path], metric: Optional[list[str]]) -> dict[str, Any]:
@@ -81,8 +81,7 @@ def register_cmd(
                 reference_only=reference_only, alias=alias,
             )
         except ValueError as exc:
-            console.print(f"[red]error:[/red] {exc}")
-            raise typer.Exit(2) from None
+            fail(exc)
     shown = ", ".join(f"{k}={v:.4f}" for k, v in sorted(info.metrics.items())) or "no metrics"
     console.print(f"registered [bold]{info.name}[/] v{info.version} as [cyan]{alias}[/] ({shown}; "
                   f"prompts {versions or 'none'})")
@@ -119,8 +118,7 @@ def promote_cmd(
                 greater_is_better=tc.greater_is_better, force=force, reason=reason,
             )
         except tracking.PromotionError as exc:
-            console.print(f"[red]error:[/red] {exc}")
-            raise typer.Exit(2) from None
+            fail(exc)
     color = {"promoted": "green", "unchanged": "cyan"}.get(decision.outcome, "yellow")
     console.print(f"[{color}]{decision.message}[/]")
     if out is not None:

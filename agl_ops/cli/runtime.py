@@ -10,7 +10,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from agl_ops.cli.app import ParamsOption, SetOption, app, console, load_cli_params
+from agl_ops.cli.app import ParamsOption, SetOption, app, console, fail, load_cli_params
 
 store_app = typer.Typer(help="Run and inspect the rollout store.", no_args_is_help=True)
 app.add_typer(store_app, name="store")
@@ -150,5 +150,4 @@ def dev_cmd(
     resources = {"main_llm": LLM(endpoint=llm_endpoint, model=model, proxied=False)} if llm_endpoint else {}
     report = Trainer(n_runners=n_runners, initial_resources=resources).dev(lit_agent, tasks, limit=limit, console=console)
     if report.all_failed:
-        console.print("[red]every rollout failed[/red]: see the error column")
-        raise typer.Exit(1)
+        fail("every rollout failed: see the error column", code=1)

@@ -3,25 +3,25 @@
 from __future__ import annotations
 
 import os
-import signal
-import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
-from agl_ops.cli.app import ParamsOption, SetOption, app, console, load_cli_params
+from agl_ops.cli.app import ParamsOption, SetOption, app, console, exits_on, load_cli_params
+
+METHODS = ("grpo", "verl", "none")
 
 
 @app.command("train")
 def train_cmd(
     params: ParamsOption = Path("params.yaml"),
     overrides: SetOption = None,
-    method: Annotated[Optional[str], typer.Option(help="grpo (native, CPU) or verl (GPUs); default train.method")] = None,
+    method: Annotated[Optional[str], typer.Option(help="grpo (native, CPU), verl (GPUs) or none; default train.method")] = None,
     endpoint: Annotated[Optional[str], typer.Option(help="Running `agl-ops serve` to use (default: start one on train.model_path)")] = None,
     prompts: Annotated[Optional[Path], typer.Option(help="Prompt set JSON to start from (default: train.prompts if it exists)")] = None,
-    steps: Annotated[Optional[int], typer.Option(help="Update steps (overrides train.total_steps)")] = None,
-    max_time: Annotated[Optional[float], typer.Option(help="Wall-clock budget in seconds (overrides train.max_time_s)")] = None,
+    steps: Annotated[Optional[int], typer.Option(help="Update steps (overrides train.grpo.total_steps)")] = None,
+    max_time: Annotated[Optional[float], typer.Option(help="Wall-clock budget in seconds (overrides train.grpo.max_time_s)")] = None,
     resume: Annotated[bool, typer.Option(help="Continue from the last checkpoint in train.run_dir")] = True,
     track: Annotated[bool, typer.Option(help="Log params and step metrics to MLflow")] = True,
     store: Annotated[Optional[str], typer.Option(help="verl: store URL our runners serve verl's rollouts from (default: store.url)")] = None,
@@ -37,95 +37,42 @@ def train_cmd(
     and metrics to train.run_dir (metrics.jsonl, metrics.csv) and MLflow.
     """
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch: spinning threads collapse on a shared CPU
-    # SIGTERM unwinds like Ctrl-C, so the model server we started is stopped with us
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     extra = list(overrides or [])
     if steps is not None:
-        extra.append(f"train.total_steps={steps}")
+        extra.append(f"train.grpo.total_steps={steps}")
     if max_time is not None:
-        extra.append(f"train.max_time_s={max_time}")
+        extra.append(f"train.grpo.max_time_s={max_time}")
     cfg = load_cli_params(params, extra)
     chosen = method or cfg.train.method
+    if chosen not in METHODS:
+        raise typer.BadParameter(f"--method must be one of {', '.join(METHODS)}, got {chosen!r}")
+    from agl_ops.pipeline.train_stage import no_training, run_grpo_stage
+
     if chosen == "verl":
         _verl(cfg, store, dry_run)
-        return
-    if chosen == "none":
-        _no_training(cfg, metrics, plots)
-        return
-    if chosen != "grpo":
-        raise typer.BadParameter(f"--method must be grpo, verl or none, got {chosen!r}")
-    from agl_ops.algorithms.training import train_grpo
-    from agl_ops.pipeline.train_stage import prepare_run_dir, run_identity, write_train_outputs
-
-    start_prompts = prompts if prompts is not None else (Path(cfg.train.prompts) if Path(cfg.train.prompts).is_file() else None)
-    resume = prepare_run_dir(cfg.train.run_dir, run_identity(cfg, start_prompts), resume)
-    with _tracking(cfg, track) as sink:
-        try:
-            result = train_grpo(cfg, endpoint=endpoint, prompts=prompts, sink=sink, resume=resume)
-        except (FileNotFoundError, RuntimeError, ConnectionError) as exc:
-            console.print(f"[red]error:[/red] {exc}")
-            raise typer.Exit(2) from None
-    _report(result)
-    summary = {"method": "grpo", "steps": result.steps, "start_val_accuracy": result.start_val,
-               "best_val_accuracy": result.best_val, "best_step": result.best_step,
-               "final_val_accuracy": result.final_val, "stopped": result.stopped,
-               "output_dir": str(result.output_dir) if result.output_dir else None}
-    write_train_outputs(summary, metrics, plots, result.run_dir)
+    elif chosen == "none":
+        with exits_on(FileNotFoundError):
+            out = no_training(cfg, metrics, plots)
+        console.print(f"train.method none: {cfg.train.model_path} -> {out} unchanged")
+    else:
+        with exits_on(ValueError, RuntimeError, OSError):  # data, prompts, a missing model, a server that fails
+            result = run_grpo_stage(cfg, endpoint=endpoint, prompts=prompts, resume=resume, track=track,
+                                    metrics=metrics, plots=plots)
+        _report(result)
 
 
-def _no_training(cfg, metrics: Path | None, plots: Path | None) -> None:  # noqa: ANN001
-    """method none: the start model is the output, so later stages read one path."""
-    from agl_ops.pipeline.train_stage import copy_model, write_train_outputs
-
-    try:
-        out = copy_model(cfg.train.model_path, cfg.train.output_dir)
-    except FileNotFoundError as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
-    console.print(f"train.method none: {cfg.train.model_path} -> {out} unchanged")
-    write_train_outputs({"method": "none", "steps": 0, "output_dir": str(out)}, metrics, plots, cfg.train.run_dir)
-
-
-def _verl(cfg, store: str | None, dry_run: bool) -> None:  # noqa: ANN001
+def _verl(cfg: Any, store: str | None, dry_run: bool) -> None:
     import shlex
 
-    from agl_ops.algorithms.training import train_verl
     from agl_ops.algorithms.verl import VerlConfigError
+    from agl_ops.tasks.sql.training import train_verl
 
-    try:
+    with exits_on(VerlConfigError, RuntimeError):
         result = train_verl(cfg, store_url=store, launch=False if dry_run else None)
-    except (VerlConfigError, RuntimeError) as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
     console.print(shlex.join(result.command), markup=False, highlight=False)
 
 
-class _tracking:
-    """An MLflow stage run whose metric sink GRPO logs to; nothing when off or failing."""
-
-    def __init__(self, cfg, enabled: bool) -> None:  # noqa: ANN001
-        self.cfg, self.enabled, self._ctx = cfg, enabled, None
-
-    def __enter__(self):  # noqa: ANN204
-        if not self.enabled:
-            return None
-        try:
-            from agl_ops import tracking
-
-            tracking.setup_tracking(self.cfg.tracking)
-            self._ctx = tracking.stage_run("train", self.cfg.train)
-            return self._ctx.__enter__().metrics
-        except Exception as exc:  # noqa: BLE001 - tracking must not stop training
-            console.print(f"[yellow]MLflow tracking off:[/yellow] {exc}")
-            self._ctx = None
-            return None
-
-    def __exit__(self, *exc: object) -> None:
-        if self._ctx is not None:
-            self._ctx.__exit__(*exc)
-
-
-def _report(result) -> None:  # noqa: ANN001
+def _report(result: Any) -> None:
     def pct(x: float | None) -> str:
         return "-" if x is None else f"{x:.1%}"
 

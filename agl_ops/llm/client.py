@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 
-__all__ = ["ModelServerProcess", "reload_model", "wait_for_health", "free_port", "ServerStartError"]
+__all__ = ["ModelServerProcess", "discover_model", "reload_model", "wait_for_health", "free_port", "ServerStartError"]
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +57,20 @@ def wait_for_health(url: str, timeout_s: float = 5.0, *, token: str | None = Non
             last = exc
         time.sleep(0.2)
     raise TimeoutError(f"{base}/health did not answer within {timeout_s}s ({last})")
+
+
+def discover_model(endpoint: str, timeout_s: float = 10.0) -> str:
+    """The first model an OpenAI-compatible endpoint lists (``GET /v1/models``)."""
+    url = endpoint.rstrip("/").removesuffix("/v1") + "/v1/models"
+    try:
+        response = httpx.get(url, timeout=timeout_s)
+        response.raise_for_status()
+        models = response.json().get("data") or []
+    except (httpx.HTTPError, ValueError) as exc:
+        raise ConnectionError(f"cannot list models at {url}: {exc}") from exc
+    if not models:
+        raise ConnectionError(f"{url} lists no models")
+    return str(models[0]["id"])
 
 
 def reload_model(url: str, *, model_path: str | None = None, adapter_path: str | None = None,

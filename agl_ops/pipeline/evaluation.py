@@ -24,7 +24,7 @@ from typing import Any
 from agl_ops.config import Params
 from agl_ops.tasks.sql.evaluate import EvalResult, evaluate
 
-__all__ = ["SplitEval", "load_prompt_set", "metrics_document", "plot_rows", "run_evaluation", "write_outputs"]
+__all__ = ["SplitEval", "metrics_document", "plot_rows", "run_evaluation", "write_outputs"]
 
 logger = logging.getLogger(__name__)
 
@@ -36,45 +36,31 @@ class SplitEval:
         self.result, self.store = result, store
 
 
-def load_prompt_set(path: str | Path | None) -> dict[str, Any]:
-    """Prompt resources from a prompt-optimization output file ({} for None).
-
-    A missing or unreadable file is an error, not a silent fall back to the defaults:
-    the stage would otherwise report the baseline's numbers under the optimized name."""
-    if path is None:
-        return {}
-    from agl_ops.algorithms.prompt_candidates import load_prompt_resources
-
-    p = Path(path)
-    if not p.is_file():
-        raise FileNotFoundError(f"prompt set {p} does not exist (run `agl-ops optimize prompt` or drop --prompts)")
-    try:
-        return dict(load_prompt_resources(p))
-    except (ValueError, json.JSONDecodeError) as exc:
-        raise ValueError(f"prompt set {p} is not a prompt-optimization output: {exc}") from None
-
-
 def run_evaluation(
     cfg: Params, splits: Sequence[str], *, endpoint: str | None = None, model: str | None = None,
-    prompts: Mapping[str, Any] | None = None, limit: int | None = None, n_runners: int | None = None,
+    prompts: str | Path | None = None, limit: int | None = None, n_runners: int | None = None,
     params_path: str | None = None,
 ) -> dict[str, SplitEval]:
-    """Evaluate the SQL agent on every split with one model server (started once)."""
+    """Evaluate the SQL agent on every split with one model server (started once).
+
+    ``prompts``: a prompt set file (must exist; default: ``eval.prompts`` when that file
+    exists, else the shipped prompts)."""
+    from agl_ops.llm.client import discover_model
+    from agl_ops.llm.endpoint import model_endpoint
+    from agl_ops.prompt_sets import resolve_prompt_set
     from agl_ops.store import MemoryStore
-    from agl_ops.tasks.sql.wiring import (
-        agent_from_params,
-        model_endpoint,
-        resources_from_params,
-        tasks_from_params,
-    )
+    from agl_ops.tasks.sql.wiring import agent_from_params, prompt_resources, tasks_from_params
 
     tasks = {split: tasks_from_params(cfg, split, limit or cfg.eval.limit) for split in splits}  # data errors first
+    resources = prompt_resources(resolve_prompt_set(prompts, cfg.eval.prompts))  # prompt errors before a slow start
     out: dict[str, SplitEval] = {}
-    with model_endpoint(cfg, endpoint, params_path=params_path) as url:
-        resources = {**resources_from_params(cfg, url, model), **dict(prompts or {})}
+    server_args = ["--params", params_path] if params_path else []
+    with model_endpoint(cfg.eval.model_path, endpoint or cfg.eval.endpoint, server_args=server_args) as ep:
+        name = model or cfg.eval.model or discover_model(ep.model_url)
+        resources["main_llm"] = ep.llm_resource(name, temperature=cfg.eval.temperature)
         for split in splits:
             store = MemoryStore()
-            logger.info("evaluating %d %s tasks with %s at %s", len(tasks[split]), split, resources["main_llm"].model, url)
+            logger.info("evaluating %d %s tasks with %s at %s", len(tasks[split]), split, name, ep.url)
             result = evaluate(tasks[split], resources, agent=agent_from_params(cfg), split=split, store=store,
                               n_runners=n_runners or cfg.eval.n_runners, timeout_s=cfg.runner.timeout_s)
             out[split] = SplitEval(result, store)

@@ -1,6 +1,6 @@
-"""What the ``train`` stage needs around the algorithms: an identity of the run (so a
-checkpoint is only resumed by the run that wrote it), ``method: none``, and the
-metrics / plots files DVC reads.
+"""The ``train`` stage around the algorithms: an identity of the run (so a checkpoint is
+only resumed by the run that wrote it), the MLflow stage run GRPO logs to, ``method:
+none``, and the metrics / plots files DVC reads. ``agl-ops train`` calls it.
 """
 
 from __future__ import annotations
@@ -9,17 +9,21 @@ import hashlib
 import json
 import logging
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from agl_ops.config import Params
 
-__all__ = ["copy_model", "prepare_run_dir", "run_identity", "write_train_outputs"]
+__all__ = ["copy_model", "no_training", "prepare_run_dir", "run_grpo_stage", "run_identity", "write_train_outputs"]
 
 logger = logging.getLogger(__name__)
 
 _IDENTITY_FILE = "identity.json"
-_RUNTIME_ONLY = {"max_time_s", "n_runners", "output_dir", "run_dir", "keep_checkpoints"}  # do not change what is learned
+# knobs that do not change what is learned: left out of a run's identity
+_RUNTIME_ONLY = {"n_runners", "output_dir", "run_dir"}
+_GRPO_RUNTIME_ONLY = {"max_time_s", "keep_checkpoints"}
 
 
 def _file_digest(path: Path) -> str:
@@ -32,6 +36,7 @@ def run_identity(cfg: Params, prompts: str | Path | None) -> dict[str, Any]:
     """What decides the result of a training run: train params (minus runtime knobs),
     the start model, the prompt set, the data and the seed."""
     train = {k: v for k, v in cfg.train.model_dump(mode="json").items() if k not in _RUNTIME_ONLY}
+    train["grpo"] = {k: v for k, v in train["grpo"].items() if k not in _GRPO_RUNTIME_ONLY}
     data = Path(cfg.data.path)
     model = Path(cfg.train.model_path)
     return {
@@ -113,3 +118,55 @@ def write_train_outputs(summary: dict[str, Any], metrics_file: str | Path | None
             writer = csv.DictWriter(f, fieldnames=columns)
             writer.writeheader()
             writer.writerows(steps[s] for s in sorted(steps))
+
+
+@contextmanager
+def tracked_sink(cfg: Params, enabled: bool) -> Iterator[Any]:
+    """The metric sink of an MLflow ``train`` stage run, or None when tracking is off or
+    cannot start (tracking must not stop training: the reason is logged)."""
+    ctx = None
+    if enabled:
+        try:
+            from agl_ops import tracking
+
+            tracking.setup_tracking(cfg.tracking)
+            ctx = tracking.stage_run("train", cfg.train)
+            sink = ctx.__enter__().metrics
+        except Exception as exc:  # noqa: BLE001 - tracking must not stop training
+            logger.warning("MLflow tracking off: %s", exc)
+            ctx = None
+    if ctx is None:
+        yield None
+        return
+    try:
+        yield sink
+    except BaseException as exc:
+        ctx.__exit__(type(exc), exc, exc.__traceback__)
+        raise
+    ctx.__exit__(None, None, None)
+
+
+def run_grpo_stage(cfg: Params, *, endpoint: str | None = None, prompts: str | Path | None = None, resume: bool = True,
+                   track: bool = True, metrics: str | Path | None = None, plots: str | Path | None = None) -> Any:
+    """GRPO as the pipeline's train stage: resume only this run's own checkpoints, log
+    to MLflow, write the summary (metrics) and the per-step curves (plots)."""
+    from agl_ops.prompt_sets import resolve_prompt_set
+    from agl_ops.tasks.sql.training import train_grpo
+
+    start_prompts = resolve_prompt_set(prompts, cfg.train.prompts)
+    resume = prepare_run_dir(cfg.train.run_dir, run_identity(cfg, start_prompts), resume)
+    with tracked_sink(cfg, track) as sink:
+        result = train_grpo(cfg, endpoint=endpoint, prompts=prompts, sink=sink, resume=resume)
+    summary = {"method": "grpo", "steps": result.steps, "start_val_accuracy": result.start_val,
+               "best_val_accuracy": result.best_val, "best_step": result.best_step,
+               "final_val_accuracy": result.final_val, "stopped": result.stopped,
+               "output_dir": str(result.output_dir) if result.output_dir else None}
+    write_train_outputs(summary, metrics, plots, result.run_dir)
+    return result
+
+
+def no_training(cfg: Params, metrics: str | Path | None = None, plots: str | Path | None = None) -> Path:
+    """``method: none``: the start model is the output, so later stages read one path."""
+    out = copy_model(cfg.train.model_path, cfg.train.output_dir)
+    write_train_outputs({"method": "none", "steps": 0, "output_dir": str(out)}, metrics, plots, cfg.train.run_dir)
+    return out

@@ -26,3 +26,16 @@ def random_rows(n: int, vocab: int, seed: int = 0, prompt: tuple[int, int] = (3,
 @pytest.fixture(scope="session")
 def tiny_policy_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_tiny_model(tmp_path_factory.mktemp("tiny-policy") / "model", seed=3)
+
+
+# The GRPO values the algorithm tests were written against (the code defaults before
+# params.yaml's values became the defaults): small groups, no KL, no time budget.
+TEST_GRPO = {"n_rollouts": 4, "max_time_s": None, "lr": 2e-4, "mini_batch_size": None, "advantage": "grpo",
+             "kl_coef": 0.0, "temperature": 1.0, "val_limit": None, "select": "best"}
+
+
+def grpo_params(**overrides: object):
+    """A :class:`GRPOParams` for tests: TEST_GRPO with ``overrides``."""
+    from agl_ops.algorithms.config import GRPOParams
+
+    return GRPOParams.model_validate({**TEST_GRPO, **overrides})

@@ -12,23 +12,24 @@ import pytest
 import torch
 
 from agl_ops.algorithms.checkpoint import latest_checkpoint, load_checkpoint
-from agl_ops.algorithms.grpo import GRPO, build_rows, rollout_metrics, task_batch
+from agl_ops.algorithms.grpo import build_rows, rollout_metrics, task_batch
 from agl_ops.algorithms.metrics import read_jsonl
-from agl_ops.config import TrainParams
 from agl_ops.store import MemoryStore
 from agl_ops.trainer import Trainer
 from agl_ops.types import LLM, Rollout, Triplet
 from tests.algorithms.agents import make_tasks, scripted_agent
+from tests.algorithms.conftest import grpo_params
+from tests.algorithms.grpo_job import build_grpo
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _params(tmp_path: Path, model: Path, **kw: object) -> TrainParams:
-    base = dict(model_path=str(model), run_dir=str(tmp_path / "run"), output_dir=str(tmp_path / "out"), batch_size=4,
-                n_rollouts=4, total_steps=3, lr=1e-2, dtype="float32", micro_batch_size=8, val_every=2, save_every=2,
-                agent_match="write")
-    base.update(kw)
-    return TrainParams.model_validate(base)
+def _job(tmp_path: Path, model: Path, **kw: object) -> dict:
+    """A small GRPO job (see tests.algorithms.grpo_job.build_grpo); ``kw`` override GRPO params."""
+    grpo = dict(batch_size=4, n_rollouts=4, total_steps=3, lr=1e-2, micro_batch_size=8, val_every=2, save_every=2)
+    grpo.update(kw)
+    return {"grpo": grpo, "model_path": str(model), "run_dir": str(tmp_path / "run"), "output_dir": str(tmp_path / "out"),
+            "policy": {"dtype": "float32"}, "adapter": {"agent_match": "write"}}
 
 
 def _triplet(reward: float, credit: float = 1.0) -> Triplet:
@@ -47,11 +48,11 @@ def test_task_batch_is_a_pure_function_covering_each_epoch() -> None:
 def test_build_rows_skips_uniform_groups_and_applies_credit() -> None:
     episodes = [("a", 1.0, [_triplet(1.0), _triplet(1.0, credit=0.5)]), ("a", 0.0, [_triplet(0.0)]),
                 ("b", 1.0, [_triplet(1.0)]), ("b", 1.0, [_triplet(1.0)])]
-    rows, m = build_rows(episodes, TrainParams())
+    rows, m = build_rows(episodes, grpo_params())
     assert len(rows) == 3 and m["train/informative_groups"] == 1.0 and m["train/groups"] == 2.0
     assert rows[0].advantage > 0 and rows[1].advantage == pytest.approx(rows[0].advantage * 0.5)
     assert rows[2].advantage < 0
-    rows_all, _ = build_rows(episodes, TrainParams(skip_uniform_groups=False))
+    rows_all, _ = build_rows(episodes, grpo_params(skip_uniform_groups=False))
     assert len(rows_all) == 5 and rows_all[-1].advantage == 0.0
 
 
@@ -73,11 +74,11 @@ class RecordingReloader:
 
 
 def test_grpo_loop_end_to_end(tmp_path: Path, tiny_policy_dir: Path) -> None:
-    params = _params(tmp_path, tiny_policy_dir)
+    job = _job(tmp_path, tiny_policy_dir)
     reloader = RecordingReloader()
     seen: list[int] = []
     store = MemoryStore()
-    algo = GRPO(params, reloader=reloader, sink=lambda m, step: seen.append(step))
+    algo = build_grpo(job, reloader=reloader, sink=lambda m, step: seen.append(step))
     trainer = Trainer(algorithm=algo, n_runners=2, runner_backend="thread", store=store, show_progress=False,
                       initial_resources={"main_llm": LLM(endpoint="http://127.0.0.1:9", model="tiny", proxied=False)})
     tasks = make_tasks(8)
@@ -103,22 +104,22 @@ def test_grpo_loop_end_to_end(tmp_path: Path, tiny_policy_dir: Path) -> None:
 
 
 def test_resume_after_kill_continues_from_the_checkpoint(tmp_path: Path, tiny_policy_dir: Path) -> None:
-    params = _params(tmp_path, tiny_policy_dir, total_steps=4, val_every=0, save_every=2)
-    cfg = {"params": params.model_dump(), "n_tasks": 8,
-           "kill_after": {"run_dir": params.run_dir, "step": 2}}
+    job = _job(tmp_path, tiny_policy_dir, total_steps=4, val_every=0, save_every=2)
+    run_dir = job["run_dir"]
+    cfg = {"job": job, "n_tasks": 8, "kill_after": {"run_dir": run_dir, "step": 2}}
     (tmp_path / "job.json").write_text(json.dumps(cfg))
     cmd = [sys.executable, "-m", "tests.algorithms.grpo_job", str(tmp_path / "job.json")]
     first = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=240)
     assert first.returncode == -9, first.stderr[-2000:]  # SIGKILLed in step 3
-    assert latest_checkpoint(params.run_dir).name == "ckpt-000002"
-    killed_state, _, _ = load_checkpoint(latest_checkpoint(params.run_dir))
+    assert latest_checkpoint(run_dir).name == "ckpt-000002"
+    killed_state, _, _ = load_checkpoint(latest_checkpoint(run_dir))
     second = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=240)
     assert second.returncode == 0, second.stderr[-2000:]
     assert "resumed from" in second.stderr and "(step 2)" in second.stderr
     assert json.loads(second.stdout.strip().splitlines()[-1])["steps"] == 4
-    loop, _, rest = load_checkpoint(latest_checkpoint(params.run_dir))
+    loop, _, rest = load_checkpoint(latest_checkpoint(run_dir))
     assert loop.step == 4 and loop.optimizer_steps >= killed_state.optimizer_steps
-    steps = [m["step"] for m in read_jsonl(Path(params.run_dir) / "metrics.jsonl") if "train/reward_mean" in m]
+    steps = [m["step"] for m in read_jsonl(Path(run_dir) / "metrics.jsonl") if "train/reward_mean" in m]
     assert steps == [1, 2, 3, 4]  # step 3 died before it was logged; it ran again after the resume
     assert rest["optimizer"]["state"]  # Adam moments came back with the checkpoint
 
@@ -128,9 +129,9 @@ def test_server_serves_the_new_version_after_an_update(tmp_path: Path, tiny_mode
 
     from agl_ops.algorithms.reload import ServerReloader
 
-    params = _params(tmp_path, tiny_model_dir, total_steps=1, val_before_train=False, val_every=0)
+    job = _job(tmp_path, tiny_model_dir, total_steps=1, val_before_train=False, val_every=0)
     reloader = ServerReloader(model_server.url)
-    trainer = Trainer(algorithm=GRPO(params, reloader=reloader), n_runners=2, runner_backend="thread",
+    trainer = Trainer(algorithm=build_grpo(job, reloader=reloader), n_runners=2, runner_backend="thread",
                       show_progress=False, initial_resources={"main_llm": LLM(endpoint=model_server.url, model="tiny", proxied=False)})
     trainer.fit(scripted_agent, make_tasks(6))
     health = httpx.get(f"{model_server.url}/health").json()

@@ -10,7 +10,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from agl_ops.algorithms.prompt_candidates import load_prompt_resources
+from agl_ops.prompt_sets import read_prompt_set
 from tests.algorithms.prompt_env import ScriptedModel, synth_rows
 from tests.algorithms.test_apo import BAD_EDIT, GOOD_EDIT, MARK, _edits
 
@@ -41,7 +41,7 @@ def test_optimize_prompt_cli_writes_outputs_and_registers(project: tuple[Path, d
         res = CliRunner().invoke(app, ["optimize", "prompt", "--algorithm", "apo", "--endpoint", server.url])
     assert res.exit_code == 0, res.output
 
-    prompts = load_prompt_resources(root / "outputs/prompts/best.json")
+    prompts = read_prompt_set(root / "outputs/prompts/best.json")
     assert prompts["write_prompt"].template == GOOD_EDIT and {"check_prompt", "rewrite_prompt"} <= set(prompts)
     metrics = json.loads((root / "metrics/prompt_opt.json").read_text())
     assert metrics["val"]["baseline"]["accuracy"] == 0.0 and metrics["val"]["best"]["accuracy"] == 1.0

@@ -10,17 +10,9 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
-from agl_ops.algorithms.prompt_demos import (
-    Demo,
-    build_demo_pool,
-    compose_write_prompt,
-    demo_counts,
-    demo_sets,
-    parse_instructions,
-    sql_shape,
-)
 from agl_ops.algorithms.prompt_search import PromptSearch
 from agl_ops.config import PromptOptParams
+from agl_ops.tasks.sql.prompt_space import Demo, SqlPromptSpace
 from tests.algorithms.prompt_env import ScriptedModel, fit, synth_rows
 
 PROPOSAL = "Write a single SQLite query that only uses the columns listed in the schema and nothing else."
@@ -38,6 +30,11 @@ def _params(tmp_path: Path, **search) -> PromptOptParams:
                    "max_demos": 2, "proposed_instructions": 1, "confirm_top": 2, **search}})
 
 
+def _search(params: PromptOptParams, **kw: object) -> PromptSearch:
+    """The search over the SQL agent's space, as the prompt-optimization stage builds it."""
+    return PromptSearch(params, space=SqlPromptSpace(params.search, prompts_dir=params.optimizer.prompts_dir), **kw)
+
+
 def _with_demos(prompt: str, row: dict) -> bool:
     """The scripted model solves everything once it sees examples; without them only
     the easy questions (so the baseline bootstraps a few demos of its own)."""
@@ -51,7 +48,7 @@ def _optimizer(prompt: str) -> str:
 def test_search_finds_demos_and_confirms_on_val(rows: dict, tmp_path: Path) -> None:
     model = ScriptedModel(rows, good=_with_demos, optimizer=_optimizer)
     with model.fake.serve() as server:
-        result = fit(PromptSearch(_params(tmp_path), seed=0), server.url, rows)
+        result = fit(_search(_params(tmp_path), seed=0), server.url, rows)
 
     assert result.improved and "Examples from other databases" in result.best.prompts["write_prompt"]
     assert result.best.val_score == 1.0 and result.baseline.val_score < 1.0
@@ -73,7 +70,7 @@ def test_search_finds_demos_and_confirms_on_val(rows: dict, tmp_path: Path) -> N
     train_by_q = {r["question"]: r for r in rows["train"]}
     from agl_ops.algorithms.prompt_search import SearchSetup
 
-    pool = SearchSetup.from_json(setup).demos
+    pool = [Demo.model_validate(d) for d in SearchSetup.from_json(setup).space["demos"]]
     assert pool and all(d.question in train_by_q for d in pool)
     assert any(d.source == "bootstrapped" for d in pool)
     minibatch_qs = {rows["train"][i]["question"] for i in SearchSetup.from_json(setup).minibatch}
@@ -90,7 +87,7 @@ def test_interrupted_study_resumes(rows: dict, tmp_path: Path) -> None:
 
     with model.fake.serve() as server:
         with pytest.raises(KeyboardInterrupt):
-            fit(PromptSearch(params, seed=0, callbacks=[stop_after_two]), server.url, rows)
+            fit(_search(params, seed=0, callbacks=[stop_after_two]), server.url, rows)
         storage = f"sqlite:///{tmp_path / 'study.db'}"
         name = optuna.get_all_study_names(storage)[0]
         study = optuna.load_study(study_name=name, storage=storage)
@@ -99,7 +96,7 @@ def test_interrupted_study_resumes(rows: dict, tmp_path: Path) -> None:
         study.ask()  # a trial cut off mid-way (as by SIGKILL): left RUNNING in the storage
         n_writes, n_proposals = len(model.write_prompts()), len(model.optimizer_prompts)
 
-        result = fit(PromptSearch(params, seed=0), server.url, rows)
+        result = fit(_search(params, seed=0), server.url, rows)
 
     study = optuna.load_study(study_name=name, storage=storage)
     complete = study.get_trials(states=(TrialState.COMPLETE,))
@@ -120,59 +117,14 @@ def test_pruning_stops_weak_trials(rows: dict, tmp_path: Path) -> None:
     params = _params(tmp_path, n_trials=2, proposed_instructions=0, study_name="prune-test")
     storage = f"sqlite:///{tmp_path / 'study.db'}"
     with model.fake.serve() as server:
-        fit(PromptSearch(params, seed=3), server.url, rows)
+        fit(_search(params, seed=3), server.url, rows)
         study = optuna.load_study(study_name="prune-test", storage=storage)
         study.enqueue_trial({"instruction": 1, "n_demos": 0, "demo_set": 0, "demo_schema": "none", "cue": "fence"})
         n_writes = len(model.write_prompts())
-        result = fit(PromptSearch(params.model_copy(update={"search": params.search.model_copy(update={"n_trials": 3})}),
+        result = fit(_search(params.model_copy(update={"search": params.search.model_copy(update={"n_trials": 3})}),
                                   seed=3), server.url, rows)
     states = {c.id: c.config["state"] for c in result.candidates if c.origin == "trial"}
     assert states == {"t0": "COMPLETE", "t1": "COMPLETE", "t2": "PRUNED"}
     assert len(model.write_prompts()) - n_writes == 4 + 3 * 8  # half the minibatch, then the val check
     pruned = next(c for c in result.candidates if c.id == "t2")
     assert len(pruned.minibatch_scores) == 1 and pruned.config["n_demos"] == 0
-
-
-def test_demo_pool_prefers_bootstrapped_and_diverse_shapes(rows: dict) -> None:
-    import random
-
-    train = rows["train"]
-    boot = [(train[0], "SELECT 1"), (train[1], "")]  # an empty query is not a demo
-    pool = build_demo_pool(boot, train[2:], 5, random.Random(0))
-    assert pool[0].source == "bootstrapped" and pool[0].query == "SELECT 1"
-    assert len(pool) == 5 and len({d.question for d in pool}) == 5
-    assert len({sql_shape(d.query) for d in pool}) >= 4
-
-
-def test_compose_escapes_literal_braces_and_keeps_placeholders(rows: dict) -> None:
-    demo = Demo(question="Odd {braces}?", query="SELECT '{x}' FROM t", db_path=rows["train"][0]["db_path"])
-    for style in ("none", "columns", "create"):
-        text = compose_write_prompt("Be {careful}.", [demo], style, "sql_label")
-        filled = text.format(schema="<S>", question="<Q>")
-        assert "Be {careful}." in filled and "SELECT '{x}' FROM t" in filled and filled.rstrip().endswith("SQL:")
-        assert filled.index("<S>") < filled.index("<Q>")
-    assert "CREATE TABLE" in compose_write_prompt("x", [demo], "create", "fence")
-    sql_file = compose_write_prompt("One query per question.", [demo], "columns", "comment").format(schema="<S>", question="<Q>")
-    assert sql_file.startswith("-- One query per question.") and "-- Odd {braces}?\nSELECT '{x}' FROM t;" in sql_file
-    assert sql_file.rstrip().endswith("<S>\n\n-- <Q>")
-    assert parse_instructions("# c\nA\n---\n\nB\nmore\n---\n") == ["A", "B\nmore"]
-
-
-def test_demo_counts_and_sets() -> None:
-    import random
-
-    assert demo_counts(16, 24) == [0, 1, 2, 4, 8, 16]
-    assert demo_counts(16, 5) == [0, 1, 2, 4, 5]
-    assert demo_counts(0, 5) == [0] and demo_counts(4, 0) == [0]
-    sets = demo_sets([Demo(question=str(i), query="SELECT 1", db_path="x") for i in range(6)], 3, random.Random(0))
-    assert sets[0] == list(range(6)) and len(sets) == 3 and all(sorted(s) == list(range(6)) for s in sets)
-
-
-def test_schema_view_without_rows_uses_its_own_placeholder() -> None:
-    from agl_ops.algorithms.prompt_candidates import check_template
-
-    text = compose_write_prompt("Answer.", [], "none", "sql_label", schema_view="no_rows")
-    assert "{schema_no_rows}" in text and "{schema}" not in text
-    assert check_template(text, {"schema_no_rows", "question"}, max_chars=6000) is None
-    with pytest.raises(ValueError, match="schema view"):
-        compose_write_prompt("Answer.", [], "none", "sql_label", schema_view="sideways")

@@ -10,8 +10,8 @@ import torch
 from agl_ops.algorithms.losses import aggregate, policy_loss
 from agl_ops.algorithms.policy import Policy, TrainRow, collate, response_logprobs
 from agl_ops.algorithms.update import make_optimizer, make_scheduler, micro_batches, policy_update
-from agl_ops.config import LoraParams, TrainParams
-from tests.algorithms.conftest import random_rows
+from agl_ops.config import LoraParams
+from tests.algorithms.conftest import grpo_params, random_rows
 
 
 def _surrogate(policy: Policy, rows: list[TrainRow], old: torch.Tensor | None = None) -> tuple[float, torch.Tensor]:
@@ -52,8 +52,8 @@ def test_response_logprobs_match_a_plain_forward(tiny_policy_dir: Path) -> None:
 
 
 def test_one_step_changes_the_adapter_and_lowers_the_loss(tiny_policy_dir: Path) -> None:
-    params = TrainParams(lr=5e-3, dtype="float32", micro_batch_size=3)
-    policy = Policy.load(tiny_policy_dir, params.lora)
+    params = grpo_params(lr=5e-3, micro_batch_size=3)
+    policy = Policy.load(tiny_policy_dir, LoraParams(), dtype="float32")
     rows = random_rows(8, len(policy.tokenizer))
     before_state = policy.trainable_state()
     frozen_before = {n: p.detach().clone() for n, p in policy.model.named_parameters() if not p.requires_grad}
@@ -73,9 +73,9 @@ def test_one_step_changes_the_adapter_and_lowers_the_loss(tiny_policy_dir: Path)
 def test_micro_batch_split_gives_the_same_update(tiny_policy_dir: Path, agg: str) -> None:
     states = []
     for micro in (1, 3, 8):
-        params = TrainParams(lr=1e-2, dtype="float32", micro_batch_size=micro, loss_agg=agg, max_grad_norm=1e9)
+        params = grpo_params(lr=1e-2, micro_batch_size=micro, loss_agg=agg, max_grad_norm=1e9)
         torch.manual_seed(0)
-        policy = Policy.load(tiny_policy_dir, params.lora)
+        policy = Policy.load(tiny_policy_dir, LoraParams(), dtype="float32")
         opt = torch.optim.SGD(policy.trainable_parameters(), lr=1.0)
         policy_update(policy, opt, make_scheduler(opt, params, 1), random_rows(8, len(policy.tokenizer), seed=1), params)
         states.append(policy.trainable_state())
@@ -85,9 +85,8 @@ def test_micro_batch_split_gives_the_same_update(tiny_policy_dir: Path, agg: str
 
 
 def test_full_finetune_kl_and_minibatches(tiny_policy_dir: Path) -> None:
-    params = TrainParams(lr=1e-3, dtype="bfloat16", lora=LoraParams(enabled=False), kl_coef=0.1, mini_batch_size=4,
-                         micro_batch_size=2, ppo_epochs=2, entropy_coef=0.01)
-    policy = Policy.load(tiny_policy_dir, params.lora)
+    params = grpo_params(lr=1e-3, kl_coef=0.1, mini_batch_size=4, micro_batch_size=2, ppo_epochs=2, entropy_coef=0.01)
+    policy = Policy.load(tiny_policy_dir, LoraParams(enabled=False), dtype="bfloat16")  # full fine-tune: fp32 weights, bf16 autocast
     before = {n: p.detach().clone() for n, p in policy.model.named_parameters()}
     opt = make_optimizer(policy, params)
     rows = random_rows(8, len(policy.tokenizer), seed=2)
@@ -98,8 +97,8 @@ def test_full_finetune_kl_and_minibatches(tiny_policy_dir: Path) -> None:
 
 
 def test_lora_reference_is_the_base_model(tiny_policy_dir: Path) -> None:
-    params = TrainParams(lr=1e-2, dtype="float32", kl_coef=0.5)
-    policy = Policy.load(tiny_policy_dir, params.lora)
+    params = grpo_params(lr=1e-2, kl_coef=0.5)
+    policy = Policy.load(tiny_policy_dir, LoraParams(), dtype="float32")
     rows = random_rows(4, len(policy.tokenizer), seed=4)
     opt = make_optimizer(policy, params)
     m1 = policy_update(policy, opt, make_scheduler(opt, params, 2), rows, params)
@@ -120,9 +119,9 @@ def _grouped_rows(vocab: int) -> list[TrainRow]:
 def test_shared_prefix_update_equals_the_padded_one(tiny_policy_dir: Path) -> None:
     states, metrics = [], []
     for share in (False, True):
-        params = TrainParams(lr=1e-2, dtype="float32", micro_batch_size=3, share_prefix=share, max_grad_norm=1e9)
+        params = grpo_params(lr=1e-2, micro_batch_size=3, share_prefix=share, max_grad_norm=1e9)
         torch.manual_seed(0)
-        policy = Policy.load(tiny_policy_dir, params.lora)
+        policy = Policy.load(tiny_policy_dir, LoraParams(), dtype="float32")
         opt = torch.optim.SGD(policy.trainable_parameters(), lr=1.0)
         metrics.append(policy_update(policy, opt, make_scheduler(opt, params, 1), _grouped_rows(len(policy.tokenizer)), params))
         states.append(policy.trainable_state())

@@ -13,7 +13,7 @@ import torch
 from agl_ops.algorithms.verl import SEED_CONFIG, VERL, VerlConfigError
 from agl_ops.algorithms.verl.batch import pick_transition, to_dataproto, verl_tensors
 from agl_ops.algorithms.verl.config import deep_merge, hydra_overrides, load_config_file, verl_available
-from agl_ops.config import TrainParams, VerlParams
+from agl_ops.config import AdapterParams, VerlParams
 from agl_ops.types import Triplet
 
 
@@ -34,8 +34,8 @@ def test_overrides_render_hydra_values() -> None:
 
 
 def test_config_sources_merge_in_order(tmp_path: Path) -> None:
-    params = TrainParams(model_path="models/base", verl=VerlParams(config={"data": {"train_batch_size": 16}}))
-    algo = VERL({"actor_rollout_ref": {"actor": {"optim": {"lr": 5e-7}}}}, params=params)
+    params = VerlParams(config={"data": {"train_batch_size": 16}})
+    algo = VERL({"actor_rollout_ref": {"actor": {"optim": {"lr": 5e-7}}}}, params=params, model_path="models/base")
     cfg = algo.config
     assert cfg["data"]["train_batch_size"] == 16  # params.yaml over the seed
     assert cfg["actor_rollout_ref"]["actor"]["optim"]["lr"] == 5e-7  # the dict over both
@@ -48,7 +48,7 @@ def test_config_sources_merge_in_order(tmp_path: Path) -> None:
 
 
 def test_command_line_plugs_in_our_rollout_manager() -> None:
-    cmd = VERL(params=TrainParams(agent_match="write")).command(store="http://127.0.0.1:4747", train_file="/d/t.parquet",
+    cmd = VERL(adapter_params=AdapterParams(agent_match="write")).command(store="http://127.0.0.1:4747", train_file="/d/t.parquet",
                                                                val_file="/d/v.parquet")
     assert cmd[1:3] == ["-m", "verl.trainer.main_ppo"]
     args = cmd[3:]
@@ -113,7 +113,7 @@ def test_dataproto_is_what_verl_trains_on() -> None:
 def composed_seed() -> dict:
     if not verl_available():
         pytest.skip("needs the [verl] extra")
-    return VERL(params=TrainParams()).validate(store="sqlite:///x.db", train_file="t.parquet")
+    return VERL().validate(store="sqlite:///x.db", train_file="t.parquet")
 
 
 @pytest.mark.verl
@@ -148,7 +148,7 @@ def test_run_needs_a_shared_store_and_gpus(tmp_path: Path) -> None:
     from agl_ops.store import MemoryStore
     from agl_ops.store.sql import SqliteStore
 
-    algo = VERL(params=TrainParams(run_dir=str(tmp_path / "run")))
+    algo = VERL(run_dir=tmp_path / "run")
     with pytest.raises(RuntimeError, match="not the in-memory store"):
         algo.run(AlgorithmContext(store=MemoryStore(), resources=None), [{"question": "q"}])
     if torch.cuda.is_available():

@@ -13,7 +13,6 @@ from agl_ops.algorithms.warm_start import (
     chat_prompt_ids,
     nll_loss,
     sft_rows,
-    task_examples,
     warm_start,
     warm_start_schedule,
 )
@@ -47,13 +46,15 @@ def test_rows_use_the_chat_template_and_end_the_turn(policy: Policy) -> None:
 
 def test_task_examples_end_each_gold_query_once() -> None:
     tasks = [{"question": "q1", "query": "SELECT a FROM t;"}, {"question": "q2", "query": " SELECT b FROM t "}]
-    assert task_examples(tasks, lambda t: f"P {t['question']}") == [("P q1", "SELECT a FROM t;"), ("P q2", "SELECT b FROM t;")]
+    from agl_ops.tasks.sql.training import sql_examples
+
+    assert sql_examples(tasks, lambda t: f"P {t['question']}") == [("P q1", "SELECT a FROM t;"), ("P q2", "SELECT b FROM t;")]
 
 
 def _loss(policy: Policy, rows) -> float:
     with torch.no_grad():
         denom = float(sum(len(r.response_ids) for r in rows))
-        return float(nll_loss(policy, rows, denom, "float32")[0])
+        return float(nll_loss(policy, rows, denom)[0])
 
 
 @pytest.mark.parametrize(("lora", "drop"), [(True, 0.5), (False, 4.0)])
@@ -64,8 +65,8 @@ def test_warm_start_lowers_the_loss_on_a_fixed_batch(tiny_policy_dir: Path, lora
     rows = sft_rows(EXAMPLES, policy.tokenizer)
     before_weights = {k: v.clone() for k, v in policy.trainable_state().items()}
     before = _loss(policy, rows)
-    result = warm_start(policy, rows, WarmStartParams(enabled=True, steps=12, batch_size=4, micro_batch_size=2, lr=1e-2),
-                        dtype="float32")
+    result = warm_start(policy, rows, WarmStartParams(enabled=True, steps=12, batch_size=4, micro_batch_size=2, lr=1e-2,
+                                                      max_time_s=None))
     after = _loss(policy, rows)
     assert result.steps == 12 and result.seen == 48 and result.examples == 4
     assert after < before - drop, (before, after)
@@ -79,7 +80,7 @@ def test_time_budget_stops_and_metrics_reach_the_sink(policy: Policy) -> None:
     logged: list[tuple[int, dict]] = []
     result = warm_start(policy, sft_rows(EXAMPLES, policy.tokenizer),
                         WarmStartParams(enabled=True, steps=50, batch_size=2, micro_batch_size=2, max_time_s=25),
-                        sink=lambda m, step: logged.append((step, dict(m))), dtype="float32", clock=lambda: next(ticks))
+                        sink=lambda m, step: logged.append((step, dict(m))), clock=lambda: next(ticks))
     assert result.steps == 3 and result.stopped and "25s" in result.stopped
     assert [s for s, _ in logged] == [1, 2, 3] and all("warm_start/loss" in m for _, m in logged)
 
@@ -98,7 +99,7 @@ def test_train_stage_warm_start_writes_adapter_and_model_and_is_skipped_on_resum
     GRPO checkpoint will be resumed."""
     import json
 
-    from agl_ops.algorithms.training import run_warm_start
+    from agl_ops.tasks.sql.training import run_warm_start
     from agl_ops.config import Params
     from agl_ops.tasks.sql.synth import SynthParams, generate_dataset
     from agl_ops.tasks.sql.wiring import tasks_from_params
@@ -106,8 +107,8 @@ def test_train_stage_warm_start_writes_adapter_and_model_and_is_skipped_on_resum
     generate_dataset(tmp_path / "data", SynthParams(seed=3, train_size=24, val_size=4, test_size=4))
     cfg = Params.model_validate({
         "data": {"path": str(tmp_path / "data")},
-        "train": {"model_path": str(tiny_policy_dir), "run_dir": str(tmp_path / "run"), "dtype": "float32",
-                  "lora": {"r": 4, "alpha": 8.0},
+        "train": {"model_path": str(tiny_policy_dir), "run_dir": str(tmp_path / "run"),
+                  "policy": {"dtype": "float32", "lora": {"r": 4, "alpha": 8.0}},
                   "warm_start": {"enabled": True, "steps": 3, "batch_size": 4, "micro_batch_size": 4,
                                  "difficulties": ["easy"], "output_dir": str(tmp_path / "sft")}},
     })
@@ -134,7 +135,7 @@ def test_grpo_after_the_warm_start_uses_it_as_start_and_kl_reference(tiny_policy
     same-adapter variant's reference is the base, which the warm start moved away from."""
     import json
 
-    from agl_ops.algorithms.training import train_grpo, warm_start_model_dir
+    from agl_ops.tasks.sql.training import train_grpo, warm_start_model_dir
     from agl_ops.config import Params
     from agl_ops.tasks.sql.synth import SynthParams, generate_dataset
 
@@ -142,12 +143,14 @@ def test_grpo_after_the_warm_start_uses_it_as_start_and_kl_reference(tiny_policy
     cfg = Params.model_validate({
         "data": {"path": str(tmp_path / "data")},
         "train": {"model_path": str(tiny_policy_dir), "run_dir": str(tmp_path / "run"), "output_dir": str(tmp_path / "out"),
-                  "prompts": None, "dtype": "float32", "lora": {"r": 4, "alpha": 8.0}, "batch_size": 2, "n_rollouts": 2,
-                  "total_steps": 1, "val_before_train": False, "val_every": 5, "save_every": 1, "n_runners": 4,
-                  "agent_max_tokens": 8, "max_response_length": 16, "micro_batch_size": 2, "mini_batch_size": 4,
-                  "kl_coef": 0.1, "skip_uniform_groups": False,
+                  "prompts": None, "n_runners": 4, "agent_max_tokens": 8,
+                  "policy": {"dtype": "float32", "lora": {"r": 4, "alpha": 8.0}},
+                  "adapter": {"max_response_length": 16},
+                  "grpo": {"batch_size": 2, "n_rollouts": 2, "total_steps": 1, "val_before_train": False, "val_every": 5,
+                           "save_every": 1, "micro_batch_size": 2, "mini_batch_size": 4, "kl_coef": 0.1,
+                           "skip_uniform_groups": False, "temperature": 1.0, "advantage": "grpo", "val_limit": None},
                   "warm_start": {"enabled": True, "steps": 3, "batch_size": 4, "micro_batch_size": 4, "lr": 1e-2,
-                                 "fresh_adapter": fresh_adapter}},
+                                 "fresh_adapter": fresh_adapter, "output_dir": None, "max_time_s": None}},
     })
     logged: list[dict[str, float]] = []
     train_grpo(cfg, sink=lambda metrics, step: logged.append(dict(metrics)), show_progress=False)
@@ -162,14 +165,15 @@ def test_grpo_after_the_warm_start_uses_it_as_start_and_kl_reference(tiny_policy
 
 
 def test_resuming_grpo_without_its_warm_started_model_says_how_to_recover(tiny_policy_dir: Path, tmp_path: Path) -> None:
-    from agl_ops.algorithms.training import train_grpo
+    from agl_ops.tasks.sql.training import train_grpo
     from agl_ops.config import Params
     from agl_ops.tasks.sql.synth import SynthParams, generate_dataset
 
     generate_dataset(tmp_path / "data", SynthParams(seed=3, train_size=12, val_size=2, test_size=2))
     cfg = Params.model_validate({"data": {"path": str(tmp_path / "data")},
                                  "train": {"model_path": str(tiny_policy_dir), "run_dir": str(tmp_path / "run"),
-                                           "prompts": None, "warm_start": {"enabled": True, "fresh_adapter": True}}})
+                                           "prompts": None, "warm_start": {"enabled": True, "fresh_adapter": True,
+                                                                           "output_dir": None}}})
     (tmp_path / "run" / "ckpt-000003").mkdir(parents=True)
     (tmp_path / "run" / "ckpt-000003" / "state.json").write_text("{}")
     with pytest.raises(FileNotFoundError, match="warm_start_model.*--no-resume"):

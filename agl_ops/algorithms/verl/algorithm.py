@@ -29,7 +29,7 @@ from agl_ops.algorithms.verl.config import (
     verl_command,
 )
 from agl_ops.algorithms.verl.manager import TASK_FIELD
-from agl_ops.config import TrainParams
+from agl_ops.algorithms.config import AdapterParams, VerlParams
 from agl_ops.store import store_url
 
 __all__ = ["VERL", "VerlRunResult", "write_verl_data"]
@@ -65,23 +65,29 @@ def write_verl_data(tasks: Sequence[Any], path: str | Path, question_key: str = 
 
 class VERL:
     """The VERL algorithm. ``config`` is a verl config dict in verl's own nesting (merged
-    over the seed config and ``train.verl.config``), or a path to params.yaml / a YAML file."""
+    over the seed config and ``params.config``), or a path to params.yaml / a YAML file.
+    ``model_path`` is the policy verl trains; ``run_dir`` gets the data files;
+    ``adapter_params`` say which LLM calls become transitions."""
 
-    def __init__(self, config: Mapping[str, Any] | str | Path | None = None, *, params: TrainParams | None = None) -> None:
-        self.params = params or TrainParams()
+    def __init__(self, config: Mapping[str, Any] | str | Path | None = None, *, params: VerlParams | None = None,
+                 model_path: str | Path = "models/base", run_dir: str | Path = ".agl/train",
+                 adapter_params: AdapterParams | None = None) -> None:
+        self.params = params or VerlParams()
+        self.run_dir = Path(run_dir)
+        self.adapter_params = adapter_params or AdapterParams()
         user = load_config_file(config) if isinstance(config, (str, Path)) else dict(config or {})
-        ours = {"actor_rollout_ref": {"model": {"path": str(Path(self.params.model_path).resolve())}}}
-        self.config = deep_merge(SEED_CONFIG, ours, self.params.verl.config, user)
+        ours = {"actor_rollout_ref": {"model": {"path": str(Path(model_path).resolve())}}}
+        self.config = deep_merge(SEED_CONFIG, ours, self.params.config, user)
 
     def full_config(self, store: str | None = None, train_file: str | None = None, val_file: str | None = None) -> dict[str, Any]:
         """The config verl is launched with: ours plus the rollout-manager plug and the
         ``agl`` section the manager reads."""
-        p = self.params
+        p, a = self.params, self.adapter_params
         plug: dict[str, Any] = {
             "trainer": {"use_v1": False},
             "actor_rollout_ref": {"rollout": {"mode": "async", "agent": {"agent_loop_manager_class": AGL_MANAGER_CLASS}}},
-            "agl": {"store_url": store or "", "agent_match": p.agent_match, "credit": p.credit, "pick": p.verl.pick,
-                    "rollout_timeout_s": p.verl.rollout_timeout_s},
+            "agl": {"store_url": store or "", "agent_match": a.agent_match, "credit": a.credit, "pick": p.pick,
+                    "rollout_timeout_s": p.rollout_timeout_s},
         }
         if train_file:
             plug["data"] = {"train_files": train_file, "val_files": val_file or train_file}
@@ -101,13 +107,13 @@ class VERL:
         if not url:
             raise RuntimeError("VERL runs in other processes: give the Trainer a store they can reach "
                                "(sqlite:///path.db or http://host:port), not the in-memory store")
-        data_dir = Path(self.params.run_dir) / "verl_data"
+        data_dir = self.run_dir / "verl_data"
         train_file = write_verl_data(list(train_dataset), data_dir / "train.parquet")
         val_file = write_verl_data(list(val_dataset or train_dataset), data_dir / "val.parquet")
         kwargs = {"store": url, "train_file": str(train_file), "val_file": str(val_file)}
         self.validate(**kwargs)
         cmd = self.command(**kwargs)
-        if not self.params.verl.launch:
+        if not self.params.launch:
             logger.info("verl command (not launched): %s", " ".join(cmd))
             return VerlRunResult(0, cmd, self.full_config(**kwargs))
         _require_gpus(self.config)

@@ -65,12 +65,12 @@ def test_eval_writes_metrics_and_examples(project: Path) -> None:
 
 
 def _save_prompts(path: Path, marker: str) -> None:
-    from agl_ops.algorithms.prompt_candidates import save_best_prompts
+    from agl_ops.prompt_sets import write_prompt_set
     from agl_ops.tasks.sql.prompts import default_prompts
 
     prompts = {k: v.template for k, v in default_prompts().items()}
     prompts["write_prompt"] = marker + "\n" + prompts["write_prompt"]
-    save_best_prompts(path, prompts, algorithm="test")
+    write_prompt_set(path, prompts, algorithm="test")
 
 
 def test_eval_stage_splits_prompts_metrics_plots_and_mlflow(project: Path) -> None:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from agl_ops.algorithms.shaping import cell_f1, shaped_reward, sql_similarity, sql_tokens
+from agl_ops.algorithms.shaping import shaped_reward
+from agl_ops.tasks.sql.shaping import cell_f1, sql_similarity, sql_tokens
 from agl_ops.types import Rollout, Span, SpanKind
 
 
@@ -62,15 +63,3 @@ def test_unknown_rule(db: str) -> None:
     r, spans = episode(db, "SELECT 1")
     with pytest.raises(ValueError, match="none, sql_partial, sql_match"):
         shaped_reward("bleu", r, spans, 0.0)
-
-
-def test_load_prompt_file(tmp_path: Path) -> None:
-    import json
-
-    from agl_ops.algorithms.training import load_prompt_file
-
-    (tmp_path / "a.json").write_text(json.dumps({"write_prompt": {"resource_type": "prompt_template", "template": "W {question}"},
-                                                 "main_llm": {"resource_type": "llm", "endpoint": "x", "model": "m"},
-                                                 "check_prompt": "C {query}"}))
-    out = load_prompt_file(tmp_path / "a.json")
-    assert sorted(out) == ["check_prompt", "write_prompt"] and out["write_prompt"].template == "W {question}"

@@ -1,0 +1,49 @@
+"""Config models of the text-to-SQL task: its data (Spider folder or the synthetic
+generator) and its agent. Composed into params.yaml by :mod:`agl_ops.config`."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from agl_ops.section import Section
+
+__all__ = ["AgentParams", "DataParams", "SynthParams"]
+
+
+class SynthParams(Section):
+    seed: int | None = Field(None, description="Seed of the synthetic data (null: the global seed)")
+    train_size: int = Field(2000, ge=0, description="Train questions")
+    val_size: int = Field(200, ge=0, description="Validation questions")
+    test_size: int = Field(200, ge=0, description="Test questions")
+    val_databases: int = Field(2, ge=1, description="Databases kept for val only (never seen in train)")
+    test_databases: int = Field(2, ge=1, description="Databases kept for test only (never seen in train or val)")
+    difficulty_mix: dict[str, float] = Field(
+        default_factory=lambda: {"easy": 0.35, "medium": 0.3, "hard": 0.2, "extra": 0.15},
+        description="Share of each tier: easy (one-table filters), medium (order/limit, aggregates), hard (GROUP BY/HAVING, joins), extra (nested, join + group)")
+    heldout_wording_share: float = Field(0.5, ge=0, le=1, description="Share of test questions phrased with wordings held out of train and val")
+
+
+class DataParams(Section):
+    source: str = Field("synth", min_length=1, description="What `agl-ops data prepare` puts in path: 'synth' (generated, data.synth) or a local Spider-format folder (validated, then copied)")
+    path: str = Field("data/sql", description="Spider-format folder: tables.json, split files, database/<db_id>/<db_id>.sqlite")
+    splits: dict[str, str] = Field(
+        default_factory=lambda: {"train": "train.json", "val": "val.json", "test": "test.json"},
+        description="Split name -> file (.json or .parquet) in path; real Spider: train_spider.json, dev.json")
+    tables_file: str = Field("tables.json", description="Spider schema file in path (optional when database/ is present)")
+    database_dir: str = Field("database", description="Folder of the SQLite databases in path")
+    synth: SynthParams = Field(default_factory=SynthParams)
+
+
+class AgentParams(Section):
+    max_turns: int = Field(3, ge=1, description="Queries the SQL agent may write per task (1 write + rewrites)")
+    truncate_length: int = Field(1024, ge=64, description="Characters of an execution result or check feedback shown to the model")
+    schema_max_chars: int = Field(2000, ge=200, description="Length budget of the schema text in prompts (sample rows are cut first)")
+    sample_rows: int = Field(3, ge=0, description="Example rows shown per table")
+    schema_linking: bool = Field(True, description="Show the tables most relevant to the question first (word overlap with table/column names and sample values)")
+    schema_max_tables: int | None = Field(3, ge=1, description="With schema_linking: show at most this many tables (null: all)")
+    schema_min_ratio: float = Field(0.5, ge=0, le=1, description="With schema_linking: drop tables scoring below this share of the best table's relevance")
+    max_tokens: int = Field(256, ge=1, description="Max new tokens per model call (unless main_llm's sampling parameters say otherwise)")
+    exec_timeout_s: float = Field(5.0, gt=0, description="Time limit of one SQL query")
+    max_rows: int = Field(10_000, ge=1, description="Rows a query may return before it is an error")
+    request_timeout_s: float = Field(120.0, gt=0, description="Time limit of one model call")
+    query_stop: list[str] = Field(default_factory=lambda: [";", "\n\n"], max_length=4, description="Stop sequences of the query-writing calls (write, rewrite): the query ends there")
