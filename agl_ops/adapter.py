@@ -1,7 +1,9 @@
 """Spans -> RL transitions (LightningRL): one :class:`Triplet` per matched LLM call.
 
 The proxy records every model call of an attempt as an LLM span holding the prompt
-token ids and, per choice, the response token ids and their logprobs. The adapter
+token ids and, per choice, the response token ids and their logprobs. A call that
+answered with tool calls is a transition like any other (its response ids are the
+call as the model wrote it); the called tools' names are in the metadata. The adapter
 keeps the calls whose span name matches ``agent_match`` (the agent's nodes that are
 being trained, e.g. ``write|rewrite``), and gives each one a share of the episode's
 reward by a credit-assignment rule. Training never re-tokenises text: the ids are the
@@ -199,6 +201,7 @@ class TripletAdapter:
                     "episode_reward": reward, "credit": weight, "n_turns": n_turns, "choice": i,
                     "span_id": span.span_id, "finish_reason": choice.get("finish_reason"),
                     "model_version": span.attributes.get("model_version"), "truncated": truncated,
+                    "tool_calls": [(c.get("function") or {}).get("name") for c in choice.get("tool_calls") or []],
                 },
             ))
         return out
@@ -223,4 +226,3 @@ class TripletAdapter:
             logprobs = logprobs[: self.max_response_length] if logprobs is not None else None
         lp = [float(x) for x in logprobs] if logprobs is not None and len(logprobs) == len(response) else None
         return prompt, response, lp, True
-

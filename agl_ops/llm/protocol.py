@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from agl_ops.llm import MODEL_VERSION_HEADER
 from agl_ops.llm.sampling import SamplingParams
+from agl_ops.llm.tools import parse_tool_calls, tool_names
 
 __all__ = [
     "ChatRequest",
@@ -84,6 +85,13 @@ class ChatRequest(_Request):
     logprobs: bool = False
     top_logprobs: int | None = Field(None, ge=0, le=20)
     tools: list[dict[str, Any]] | None = None
+    tool_choice: Union[str, dict[str, Any], None] = None
+
+    @property
+    def active_tools(self) -> list[dict[str, Any]] | None:
+        """The tools the model is shown and whose calls are parsed (none with tool_choice 'none').
+        'required' and a named function are accepted but not enforced (no constrained decoding)."""
+        return self.tools if self.tools and self.tool_choice != "none" else None
 
     def template_messages(self) -> list[dict[str, Any]]:
         out = []
@@ -135,6 +143,8 @@ class ChoiceResult(BaseModel):
     top: list[list[tuple[str, float]]] = Field(default_factory=list)
     finish_reason: str | None = None
     prompt_token_ids: list[int] | None = None
+    tool_calls: list[dict[str, Any]] | None = None  # parsed from text (chat with tools)
+    content: str | None = None  # the message content when tool_calls were parsed out of text
 
 
 def _ids(prefix: str) -> str:
@@ -157,12 +167,18 @@ def _usage(prompt_tokens: int, completion_tokens: int) -> dict[str, int]:
 def chat_response(req: ChatRequest, model: str, version: str, prompt_ids: list[int],
                   choices: list[ChoiceResult]) -> dict[str, Any]:
     out_choices = []
+    tools = req.active_tools
     for c in choices:
+        if tools and c.tool_calls is None:
+            parsed = parse_tool_calls(c.text, tool_names(tools))
+            if parsed.tool_calls:
+                c.tool_calls, c.content = parsed.tool_calls, parsed.message_content
+        message = {"role": "assistant", "content": c.content if c.tool_calls else c.text, "tool_calls": c.tool_calls}
         choice: dict[str, Any] = {
             "index": c.index,
-            "message": {"role": "assistant", "content": c.text, "tool_calls": None},
+            "message": message,
             "logprobs": _chat_logprobs(c) if req.logprobs else None,
-            "finish_reason": c.finish_reason,
+            "finish_reason": "tool_calls" if c.tool_calls else c.finish_reason,
         }
         if req.return_token_ids:
             choice["token_ids"] = c.token_ids

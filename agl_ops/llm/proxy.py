@@ -13,7 +13,7 @@ refuses connections (a model server restarting after a crash) calls wait for it,
 
 Span attributes (the RL adapter relies on exactly these keys): ``request``,
 ``response``, ``prompt_token_ids``, ``choices`` (list of ``{text, token_ids, logprobs,
-finish_reason}``), ``model_version``, ``latency_ms``, ``status_code`` and ``error`` on
+finish_reason}``, plus ``tool_calls`` when the model called tools), ``model_version``, ``latency_ms``, ``status_code`` and ``error`` on
 failure.
 
 The hot path is a plain ASGI handler (no per-route framework work) with one pooled
@@ -436,13 +436,28 @@ def _logprob_list(choice: dict[str, Any], endpoint: str) -> list[float]:
 def _choices_of(data: dict[str, Any], endpoint: str) -> list[dict[str, Any]]:
     out = []
     for choice in data.get("choices") or []:
+        tool_calls = None
         if endpoint == "chat/completions":
-            text = (choice.get("message") or {}).get("content") or ""
+            message = choice.get("message") or {}
+            text, tool_calls = message.get("content") or "", message.get("tool_calls") or None
         else:
             text = choice.get("text") or ""
         out.append({"text": text, "token_ids": choice.get("token_ids") or [],
                     "logprobs": _logprob_list(choice, endpoint), "finish_reason": choice.get("finish_reason")})
+        if tool_calls:
+            out[-1]["tool_calls"] = tool_calls
     return out
+
+
+def _add_tool_call_deltas(acc: dict[int, dict[str, Any]], deltas: list[dict[str, Any]]) -> None:
+    """Streamed ``tool_calls`` deltas (by index; id, name once, arguments in pieces) into whole calls."""
+    for d in deltas:
+        call = acc.setdefault(d.get("index", len(acc)), {"id": None, "type": "function",
+                                                         "function": {"name": "", "arguments": ""}})
+        call["id"] = d.get("id") or call["id"]
+        fn = d.get("function") or {}
+        call["function"]["name"] += fn.get("name") or ""
+        call["function"]["arguments"] += fn.get("arguments") or ""
 
 
 def _strip(data: dict[str, Any], request: dict[str, Any], endpoint: str) -> None:
@@ -491,10 +506,13 @@ class _StreamAccumulator:
             if self.prompt_ids is None and choice.get("prompt_token_ids"):
                 self.prompt_ids = choice["prompt_token_ids"]
             acc = self._choices.setdefault(choice.get("index", 0), {"text": [], "token_ids": [], "logprobs": [],
-                                                                    "finish_reason": None})
-            text = (choice.get("delta") or {}).get("content") if self.endpoint == "chat/completions" else choice.get("text")
+                                                                    "finish_reason": None, "tool_calls": {}})
+            delta = choice.get("delta") or {}
+            text = delta.get("content") if self.endpoint == "chat/completions" else choice.get("text")
             if text:
                 acc["text"].append(text)
+            if delta.get("tool_calls"):
+                _add_tool_call_deltas(acc["tool_calls"], delta["tool_calls"])
             acc["token_ids"].extend(choice.get("token_ids") or [])
             acc["logprobs"].extend(_logprob_list(choice, self.endpoint))
             if choice.get("finish_reason"):
@@ -503,16 +521,21 @@ class _StreamAccumulator:
         return b"data: " + orjson.dumps(chunk)
 
     def choices(self) -> list[dict[str, Any]]:
-        return [{"text": "".join(c["text"]), "token_ids": c["token_ids"], "logprobs": c["logprobs"],
-                 "finish_reason": c["finish_reason"]} for _, c in sorted(self._choices.items())]
+        out = []
+        for _, c in sorted(self._choices.items()):
+            out.append({"text": "".join(c["text"]), "token_ids": c["token_ids"], "logprobs": c["logprobs"],
+                        "finish_reason": c["finish_reason"]})
+            if c["tool_calls"]:
+                out[-1]["tool_calls"] = [call for _, call in sorted(c["tool_calls"].items())]
+        return out
 
     def response(self) -> dict[str, Any]:
         chat = self.endpoint == "chat/completions"
         choices = []
         for i, c in enumerate(self.choices()):
             if chat:
-                choices.append({"index": i, "message": {"role": "assistant", "content": c["text"]},
-                                "finish_reason": c["finish_reason"]})
+                message = {"role": "assistant", "content": c["text"], "tool_calls": c.get("tool_calls")}
+                choices.append({"index": i, "message": message, "finish_reason": c["finish_reason"]})
             else:
                 choices.append({"index": i, "text": c["text"], "finish_reason": c["finish_reason"]})
         return {**self.meta, "object": "chat.completion" if chat else "text_completion", "choices": choices,

@@ -33,6 +33,15 @@ from agl_ops.llm.protocol import (
     completion_chunk,
     completion_response,
 )
+from agl_ops.llm.tools import (
+    ToolCallStream,
+    ToolPrompt,
+    ToolRequestError,
+    check_tools,
+    render_messages,
+    template_renders_tools,
+    tool_names,
+)
 from agl_ops.serving import install_guards
 
 __all__ = ["create_server_app", "ReloadRequest"]
@@ -88,23 +97,60 @@ class _Stream:
 
 
 class _Server:
-    def __init__(self, engine: Engine, served_model_name: str, default_max_tokens: int) -> None:
+    def __init__(self, engine: Engine, served_model_name: str, default_max_tokens: int,
+                 tool_prompt: ToolPrompt = ToolPrompt.AUTO) -> None:
         self.engine = engine
         self.name = served_model_name
         self.default_max_tokens = default_max_tokens
+        self.tool_prompt = ToolPrompt(tool_prompt)
+        self._native_tools: tuple[Any, bool] | None = None
 
     # -- tokenisation and results ------------------------------------------------------
     def chat_prompt(self, req: ChatRequest) -> list[int]:
         tok = self.engine.tokenizer
         if not getattr(tok, "chat_template", None):
             raise ApiError(400, "this model has no chat template; use /v1/completions")
-        kwargs: dict[str, Any] = {"tools": req.tools} if req.tools else {}
+        messages, tools = self.tool_messages(req)
+        kwargs: dict[str, Any] = {"tools": tools} if tools else {}
         try:
-            ids = tok.apply_chat_template(req.template_messages(), add_generation_prompt=True, tokenize=True,
+            ids = tok.apply_chat_template(messages, add_generation_prompt=True, tokenize=True,
                                           return_dict=False, **kwargs)
         except Exception as exc:  # a template that cannot render these messages
             raise ApiError(400, f"chat template failed on these messages: {exc}") from None
         return list(ids)
+
+    def native_tools(self) -> bool:
+        """Whether the model's chat template renders ``tools`` itself (checked once per tokenizer)."""
+        tok = self.engine.tokenizer
+        if self._native_tools is None or self._native_tools[0] is not tok:
+            def render(messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> str:
+                return tok.apply_chat_template(messages, tools=tools, tokenize=False, add_generation_prompt=True)
+
+            self._native_tools = (tok, template_renders_tools(render))
+            if not self._native_tools[1]:
+                logger.info("the chat template of %s does not render tools; tool prompt: %s", self.name, self.tool_prompt.value)
+        return self._native_tools[1]
+
+    def tool_messages(self, req: ChatRequest) -> tuple[list[dict[str, Any]], list[dict[str, Any]] | None]:
+        """The messages (and tools) for the template: tools, tool calls and tool results
+        rendered natively, or as the built-in prompt (see :mod:`agl_ops.llm.tools`)."""
+        messages, tools = req.template_messages(), req.active_tools
+        tool_turns = any(m.get("tool_calls") or m.get("role") == "tool" for m in messages)
+        if not tools and not tool_turns:
+            return messages, None
+        try:
+            check_tools(tools or [])
+            if self.tool_prompt is ToolPrompt.TEMPLATE:
+                if tools and not self.native_tools():
+                    raise ApiError(400, f"the chat template of {self.name} cannot render tools; serve it with the "
+                                        "built-in tool prompt (serve.tool_prompt: auto or builtin) or use a model "
+                                        "whose template renders tools")
+                native = True
+            else:
+                native = self.tool_prompt is ToolPrompt.AUTO and self.native_tools()
+            return render_messages(messages, tools, native)
+        except ToolRequestError as exc:
+            raise ApiError(400, str(exc)) from None
 
     def completion_prompt(self, prompt: str | list[int]) -> list[int]:
         tok = self.engine.tokenizer
@@ -245,6 +291,8 @@ class _Server:
                 first["prompt_token_ids"] = prompt
             yield _sse(first)
         counts = [0] * len(seqs)
+        tools = req.active_tools
+        calls = [ToolCallStream(tool_names(tools)) for _ in seqs] if tools else None
         async for i, seq, delta, ids, finished in self._deltas(seqs, stream):
             logprobs = None
             if req.logprobs:
@@ -252,9 +300,19 @@ class _Server:
                                          "top_logprobs": [{"token": a, "logprob": b, "bytes": list(a.encode())} for a, b in top]}
                                         for t, lp, top in self._token_logprobs(seq, counts[i], ids)], "refusal": None}
             counts[i] += len(ids)
-            yield _sse(chat_chunk(chunk_id, created, self.name, seq.model_version or version, i,
-                                  {"content": delta} if delta else {}, _finish(seq) if finished else None, logprobs,
-                                  ids if req.return_token_ids else None))
+            tool_calls: list[dict[str, Any]] = []
+            if calls is not None:  # content that may be a tool call waits for the whole completion
+                delta = calls[i].feed(delta)
+                if finished:
+                    rest, tool_calls = calls[i].finish()
+                    delta += rest
+            model_version = seq.model_version or version
+            finish = _finish(seq) if finished and not tool_calls else None
+            yield _sse(chat_chunk(chunk_id, created, self.name, model_version, i, {"content": delta} if delta else {},
+                                  finish, logprobs, ids if req.return_token_ids else None))
+            if tool_calls:
+                yield _sse(chat_chunk(chunk_id, created, self.name, model_version, i,
+                                      {"tool_calls": [{"index": k, **c} for k, c in enumerate(tool_calls)]}, "tool_calls"))
         if req.include_usage:
             yield _sse({"id": chunk_id, "object": "chat.completion.chunk", "created": created, "model": self.name,
                         "choices": [], "usage": _usage(len(prompt), sum(counts))})
@@ -314,12 +372,14 @@ def _sse(obj: Any) -> bytes:
 
 
 def create_server_app(engine: Engine, *, served_model_name: str | None = None, token: str | None = None,
-                      default_max_tokens: int = 512, manage_engine: bool = True) -> FastAPI:
+                      default_max_tokens: int = 512, manage_engine: bool = True,
+                      tool_prompt: ToolPrompt | str = ToolPrompt.AUTO) -> FastAPI:
     """The model server app. With ``manage_engine`` the app starts and stops the engine
-    with its lifespan."""
+    with its lifespan. ``tool_prompt``: how chat ``tools`` reach the prompt
+    (:class:`~agl_ops.llm.tools.ToolPrompt`)."""
     from contextlib import asynccontextmanager
 
-    server = _Server(engine, served_model_name or engine.model_name, default_max_tokens)
+    server = _Server(engine, served_model_name or engine.model_name, default_max_tokens, ToolPrompt(tool_prompt))
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
