@@ -28,7 +28,7 @@ from agl_ops.adapter import TripletAdapter
 from agl_ops.algorithms.advantages import compute_advantages, informative_mask
 from agl_ops.algorithms.base import AlgorithmContext
 from agl_ops.algorithms.checkpoint import LoopState, latest_checkpoint, load_checkpoint, rng_state, save_checkpoint, set_rng_state
-from agl_ops.algorithms.metrics import MetricsSink, as_sink, default_sinks
+from agl_ops.metrics import MetricSink, as_sink, default_sinks
 from agl_ops.algorithms.policy import Policy, TrainRow, export_model
 from agl_ops.algorithms.reload import NoReload, Reloader, version_id
 from agl_ops.algorithms.shaping import shaping_rule
@@ -149,7 +149,7 @@ class GRPO:
         adapter_params: AdapterParams | None = None,
         merge: bool = True,
         reloader: Reloader | None = None,
-        sink: MetricsSink | Any = None,
+        sink: MetricSink | Any = None,
         seed: int = 0,
         llm_resource: str = "main_llm",
         success_threshold: float = 1.0,
@@ -305,7 +305,7 @@ class GRPO:
             self._copy_weights(loop.step - 1, loop.step)
         metrics["time/step_s"] = time.perf_counter() - step_start
         metrics["train/resources_version"] = float(ctx.resources.version) if ctx.resources else 0.0
-        self.sink.log(metrics, loop.step)
+        self.sink.log_metrics(metrics, loop.step)
 
     def _copy_weights(self, src_step: int, dst_step: int) -> None:
         src, dst = self._weights_dir(src_step), self._weights_dir(dst_step)
@@ -331,7 +331,7 @@ class GRPO:
                 loop.early_stopped = True
                 loop.stopped = f"no val improvement in {loop.bad_validations} validations (best {loop.best_val:.3f} at step {loop.best_step})"
         metrics["val/best_accuracy"] = loop.best_val
-        self.sink.log(metrics, loop.step)
+        self.sink.log_metrics(metrics, loop.step)
         return acc
 
     def _finish(self, policy: Policy, loop: LoopState) -> GRPOResult:

@@ -24,7 +24,7 @@ from typing import Any
 
 import torch
 
-from agl_ops.algorithms.metrics import MetricsSink, as_sink
+from agl_ops.metrics import MetricSink, as_sink
 from agl_ops.algorithms.policy import (
     Policy,
     TrainRow,
@@ -121,7 +121,7 @@ def _batches(n: int, batch_size: int, steps: int, seed: int) -> list[list[int]]:
 
 
 def warm_start(
-    policy: Policy, rows: Sequence[TrainRow], params: WarmStartParams, *, sink: MetricsSink | Any = None,
+    policy: Policy, rows: Sequence[TrainRow], params: WarmStartParams, *, sink: MetricSink | Any = None,
     seed: int = 0, clock: Callable[[], float] = time.perf_counter,
 ) -> WarmStartResult:
     """Fine-tune ``policy``'s trainable weights on ``rows`` (token-mean NLL of the
@@ -159,7 +159,7 @@ def warm_start(
         last, done = total, step
         elapsed = clock() - start
         if sink is not None:
-            sink.log({"warm_start/loss": total, "warm_start/grad_norm": norm, "warm_start/lr": lr,
+            sink.log_metrics({"warm_start/loss": total, "warm_start/grad_norm": norm, "warm_start/lr": lr,
                       "warm_start/tokens": float(tokens), "warm_start/elapsed_s": elapsed}, step)
         if params.max_time_s is not None and elapsed >= params.max_time_s and step < len(plan):
             stopped = f"time budget {params.max_time_s:.0f}s reached after step {step}"

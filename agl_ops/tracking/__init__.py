@@ -64,7 +64,8 @@ from agl_ops.tracking.runs import (
     stage_run,
     start_pipeline_run,
 )
-from agl_ops.tracking.sinks import ListSink, MetricSink, MlflowMetricSink, log_figure, log_json, log_table, log_text
+from agl_ops.metrics import ListSink, MetricSink
+from agl_ops.tracking.sinks import MlflowMetricSink, log_figure, log_json, log_table, log_text
 from agl_ops.tracking.traces import log_rollout_trace, log_rollout_traces
 
 disable_telemetry()

@@ -1,9 +1,8 @@
 """Metric sinks and artifact helpers: what training loops and evaluations log through.
 
-A :class:`MetricSink` is the one method a training loop needs (``log_metrics(dict,
-step)``); the MLflow one writes by run id through the client, so it works from any
-thread and does not depend on which run is "active". :class:`ListSink` keeps metrics in
-memory (tests, or runs with tracking off). The artifact helpers write the formats the
+The MLflow :class:`~agl_ops.metrics.MetricSink` writes by run id through the client, so
+it works from any thread and does not depend on which run is "active". The artifact
+helpers write the formats the
 MLflow UI renders: a JSON table (``mlflow.log_table``) plus a CSV for other tools, PNG
 figures, and text/JSON files.
 """
@@ -12,19 +11,15 @@ from __future__ import annotations
 
 import json
 import logging
-import math
-import numbers
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
+from agl_ops.metrics import numeric_metrics
 from agl_ops.tracking.backend import client
 
 __all__ = [
-    "MetricSink",
     "MlflowMetricSink",
-    "ListSink",
     "active_run_id",
     "log_table",
     "log_figure",
@@ -33,27 +28,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-
-@runtime_checkable
-class MetricSink(Protocol):
-    def log_metrics(self, metrics: Mapping[str, Any], step: int | None = None) -> None:
-        """Record numeric metrics at ``step``; non-numeric or non-finite values are skipped."""
-        ...
-
-
-def _numeric(metrics: Mapping[str, Any]) -> dict[str, float]:
-    out: dict[str, float] = {}
-    for key, value in metrics.items():
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            logger.debug("metric %s=%r is not a number: skipped", key, value)
-            continue
-        value = float(value)
-        if not math.isfinite(value):
-            logger.debug("metric %s=%r is not finite: skipped", key, value)
-            continue
-        out[key] = value
-    return out
 
 
 def active_run_id(run_id: str | None = None) -> str:
@@ -79,30 +53,12 @@ class MlflowMetricSink:
     def log_metrics(self, metrics: Mapping[str, Any], step: int | None = None) -> None:
         from mlflow.entities import Metric
 
-        values = _numeric(metrics)
+        values = numeric_metrics(metrics)
         if not values:
             return
         now = int(time.time() * 1000)
         batch = [Metric(f"{self.prefix}{k}", v, now, step or 0) for k, v in values.items()]
         self._client.log_batch(self.run_id, metrics=batch)
-
-
-@dataclass
-class ListSink:
-    """In-memory sink: ``history`` holds ``(step, {key: value})`` in logging order."""
-
-    history: list[tuple[int, dict[str, float]]] = field(default_factory=list)
-
-    def log_metrics(self, metrics: Mapping[str, Any], step: int | None = None) -> None:
-        values = _numeric(metrics)
-        if values:
-            self.history.append((step or 0, values))
-
-    def last(self, key: str) -> float | None:
-        for _, values in reversed(self.history):
-            if key in values:
-                return values[key]
-        return None
 
 
 def _cell(value: Any) -> Any:

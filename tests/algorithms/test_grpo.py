@@ -13,7 +13,7 @@ import torch
 
 from agl_ops.algorithms.checkpoint import latest_checkpoint, load_checkpoint
 from agl_ops.algorithms.grpo import build_rows, rollout_metrics, task_batch
-from agl_ops.algorithms.metrics import read_jsonl
+from agl_ops.metrics import read_jsonl
 from agl_ops.store import MemoryStore
 from agl_ops.trainer import Trainer
 from agl_ops.types import LLM, Rollout, Triplet

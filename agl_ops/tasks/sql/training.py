@@ -126,7 +126,7 @@ def run_warm_start(cfg: Params, train: list[dict[str, Any]], resources: Mapping[
     The adapter is saved to ``run_dir/warm_start``; with ``warm_start.output_dir`` or
     ``fresh_adapter`` the merged model is exported (:func:`warm_start_model_dir`)."""
     from agl_ops.algorithms.checkpoint import latest_checkpoint
-    from agl_ops.algorithms.metrics import CsvSink, JsonlSink, LoggingSink, as_sink
+    from agl_ops.metrics import CsvSink, JsonlSink, LoggingSink, as_sink
     from agl_ops.algorithms.policy import Policy, export_model
     from agl_ops.algorithms.warm_start import sft_rows, warm_start
 
