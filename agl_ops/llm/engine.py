@@ -12,6 +12,12 @@ was 2.6x slower than plain batched ``generate`` for 16 requests here (docs/servi
 Hot reload: ``reload`` loads the new weights beside the old ones, stops admitting,
 lets running sequences finish on the old weights (one response = one model version),
 swaps, clears the prefix cache and resumes.
+
+Constrained decoding: a sequence submitted with a compiled grammar owns a matcher; at
+every decode step the constrained rows' allowed-token bitmasks are filled (llguidance)
+and applied to their logits before sampling, and each matcher advances by its sampled
+token. Unconstrained rows in the same batch are untouched. Grammars are compiled once
+per distinct text (:meth:`Engine.compile_constraint`, an LRU).
 """
 
 from __future__ import annotations
@@ -29,7 +35,9 @@ from typing import Any
 import torch
 
 from agl_ops.llm.kvcache import BatchKV, kv_of, prompt_cache
+from agl_ops.llm.constraint import Constraint
 from agl_ops.llm.loading import load_model, resolve_dtype
+from agl_ops.llm.masks import CompiledConstraint, GrammarCompiler, allocate_bitmask
 from agl_ops.llm.prefix_cache import PrefixCache
 from agl_ops.llm.sampling import SamplingParams, sample_step
 
@@ -63,7 +71,8 @@ _seq_ids = itertools.count()
 class Sequence:
     """One generated choice: its prompt, settings, and what has been generated so far."""
 
-    def __init__(self, prompt_ids: list[int], params: SamplingParams, sink: Sink | None = None) -> None:
+    def __init__(self, prompt_ids: list[int], params: SamplingParams, sink: Sink | None = None,
+                 constraint: CompiledConstraint | None = None) -> None:
         self.seq_id = next(_seq_ids)
         self.prompt_ids = prompt_ids
         self.params = params
@@ -79,6 +88,8 @@ class Sequence:
         self.generator = torch.Generator().manual_seed(params.seed) if params.seed is not None else None
         self.next_id = prompt_ids[-1]
         self.position = len(prompt_ids) - 1
+        self.constraint: Constraint | None = constraint.constraint if constraint is not None else None
+        self.matcher = constraint.matcher() if constraint is not None else None
 
     @property
     def finished(self) -> bool:
@@ -143,7 +154,14 @@ class Engine:
         if self._thread is not None:
             self._thread.join(timeout=30)
 
-    def submit(self, prompt_ids: list[int], params: SamplingParams, sink: Sink | None = None) -> Sequence:
+    def compile_constraint(self, constraint: Constraint) -> CompiledConstraint:
+        """Compile (or fetch from the LRU) a grammar/regex for this model's tokenizer;
+        ConstraintError when it does not compile. Slow the first time (tokenizer setup,
+        ~4 s) and per new text (~40 ms): call it off the event loop."""
+        return self._grammars.compile(constraint)
+
+    def submit(self, prompt_ids: list[int], params: SamplingParams, sink: Sink | None = None,
+               constraint: CompiledConstraint | None = None) -> Sequence:
         if not prompt_ids:
             raise PromptTooLong("the prompt is empty")
         room = self.config.max_model_len - len(prompt_ids)
@@ -152,7 +170,7 @@ class Engine:
                                 f"{self.config.max_model_len} tokens in total")
         if params.max_tokens > room:
             params = SamplingParams(**{**params.__dict__, "max_tokens": room})
-        seq = Sequence(prompt_ids, params, sink)
+        seq = Sequence(prompt_ids, params, sink, constraint)
         with self._cond:
             if self._stop:
                 raise RuntimeError("the engine is stopped")
@@ -214,6 +232,7 @@ class Engine:
         if tokenizer.eos_token_id is not None:
             eos_ids.add(tokenizer.eos_token_id)
         self._eos_ids = eos_ids
+        self._grammars = GrammarCompiler(tokenizer, cfg.vocab_size, eos_ids)
 
     def _run(self) -> None:
         with torch.inference_mode():
@@ -295,10 +314,16 @@ class Engine:
         cache, mask = self._kv.decode_inputs()
         input_ids = torch.tensor([s.next_id for s in rows])[:, None]
         positions = torch.tensor([s.position for s in rows])[:, None]
+        masked = [i for i, s in enumerate(rows) if s.matcher is not None]
+        bitmask = None
+        if masked:
+            bitmask = allocate_bitmask(len(masked), self._grammars.vocab_size)
+            for k, i in enumerate(masked):
+                rows[i].matcher.fill(bitmask, k)
         out = self._model(input_ids=input_ids, position_ids=positions, attention_mask=mask,
                           past_key_values=cache, use_cache=True, logits_to_keep=1)
         self._kv.advance()
-        step = sample_step(out.logits[:, -1], [s.params for s in rows], [s.generator for s in rows])
+        step = sample_step(out.logits[:, -1], [s.params for s in rows], [s.generator for s in rows], bitmask, masked)
         n = len(rows)
         self.stats.steps += 1
         self.stats.generated_tokens += n
@@ -312,7 +337,11 @@ class Engine:
             if step.top:
                 seq.top.append(step.top[i])
             seq.next_id, seq.position = token, seq.position + 1
-            reason = self._stop_reason(seq, token)
+            if seq.matcher is not None and not seq.matcher.accept(token):
+                seq.error = f"the grammar rejected sampled token {token}: {seq.matcher.error}"
+                reason: str | None = "error"
+            else:
+                reason = self._stop_reason(seq, token)
             if reason is not None:
                 done.append(i)
                 self._finish(seq, reason)
@@ -330,8 +359,8 @@ class Engine:
     def _stop_reason(self, seq: Sequence, token: int) -> str | None:
         if seq.cancelled:
             return "abort"
-        if token in self._eos_ids and not seq.params.ignore_eos:
-            return "stop"
+        if token in self._eos_ids and (not seq.params.ignore_eos or seq.matcher is not None):
+            return "stop"  # a constrained sequence only samples EOS where its grammar is complete
         if seq.params.stop:
             text = self._tokenizer.decode(seq.token_ids, skip_special_tokens=True)
             found = [i for i in (text.find(s) for s in seq.params.stop) if i >= 0]

@@ -2,8 +2,10 @@
 
 Extension fields follow vLLM so clients (our proxy included) work the same over both
 servers: ``return_token_ids`` -> top-level ``prompt_token_ids`` and per-choice
-``token_ids``; ``ignore_eos``. We add ``model_version`` (top level, and the
-``x-agl-model-version`` header). Unknown request fields are accepted and ignored, as
+``token_ids``; ``ignore_eos``; ``structured_outputs`` / ``guided_grammar`` /
+``guided_regex`` (see :mod:`agl_ops.llm.constraint`). We add ``model_version`` (top
+level, and the ``x-agl-model-version`` header) and, for constrained requests,
+``constraint`` (``{"type", "sha256"}``, and the ``x-agl-constraint`` header). Unknown request fields are accepted and ignored, as
 OpenAI clients send many (user, presence_penalty, ...).
 """
 
@@ -16,6 +18,7 @@ from typing import Any, Union
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from agl_ops.llm import MODEL_VERSION_HEADER
+from agl_ops.llm.constraint import Constraint, parse_constraint
 from agl_ops.llm.sampling import SamplingParams
 from agl_ops.llm.tools import parse_tool_calls, tool_names
 
@@ -66,6 +69,10 @@ class _Request(BaseModel):
             top_logprobs=top_logprobs,
             ignore_eos=self.ignore_eos,
         )
+
+    def constraint(self) -> Constraint | None:
+        """The decoding constraint asked for (vLLM's extra fields); ConstraintError if unsupported."""
+        return parse_constraint(self.model_extra or {})
 
     @property
     def include_usage(self) -> bool:

@@ -14,7 +14,10 @@ refuses connections (a model server restarting after a crash) calls wait for it,
 Span attributes (the RL adapter relies on exactly these keys): ``request``,
 ``response``, ``prompt_token_ids``, ``choices`` (list of ``{text, token_ids, logprobs,
 finish_reason}``, plus ``tool_calls`` when the model called tools), ``model_version``, ``latency_ms``, ``status_code`` and ``error`` on
-failure.
+failure; for a constrained call (``structured_outputs.grammar``/``regex``,
+``guided_grammar``/``guided_regex``) also ``constraint``: ``{type, sha256, text}``, the
+grammar as the server applied it, so a trainer can rebuild the masked distribution
+(``agl_ops.llm.masks.allowed_token_masks``).
 
 The hot path is a plain ASGI handler (no per-route framework work) with one pooled
 keep-alive aiohttp client session; spans are written by a background SpanWriter.
@@ -39,6 +42,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from agl_ops.llm import MODEL_VERSION_HEADER
+from agl_ops.llm.constraint import ConstraintError, parse_constraint
 from agl_ops.serving import BackgroundServer, BodyTooLarge, guard_asgi, install_error_shape
 from agl_ops.store.base import Store, UnknownIdError
 from agl_ops.store.writer import SpanWriter
@@ -401,6 +405,9 @@ class LLMProxy:
         }
         if error is not None:
             attributes["error"] = error
+        constraint = _constraint_of(call.request)
+        if constraint is not None:
+            attributes["constraint"] = constraint
         span = Span(rollout_id=call.rollout_id, attempt_id=call.attempt_id, name=call.name, kind=SpanKind.LLM,
                     start_time=call.start, end_time=time.time(), status="error" if error is not None else "ok",
                     attributes=attributes)
@@ -408,6 +415,14 @@ class LLMProxy:
             self.writer.put(span)
         except RuntimeError:
             logger.warning("span of %s dropped: the span writer is closed", call.attempt_id)
+
+
+def _constraint_of(request: dict[str, Any]) -> dict[str, str] | None:
+    try:
+        constraint = parse_constraint(request)
+    except ConstraintError:
+        return None  # the backend refuses it (a 400, recorded with its error)
+    return {**constraint.describe(), "text": constraint.text} if constraint is not None else None
 
 
 def _check_request(request: Any, endpoint: str) -> str | None:

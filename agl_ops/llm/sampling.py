@@ -10,15 +10,21 @@ sampling is an inverse-CDF draw with one uniform number per row (so a per-reques
 costs one scalar draw), and top-p looks for the nucleus among the top ``NUCLEUS_K``
 tokens first, falling back to a full sort only when their mass is below top_p. Both
 give exactly the distribution they replace.
+
+Constrained rows (a grammar per request) come with a packed token bitmask: their
+disallowed logits are pushed to ``MASKED`` (-1e30: probability exactly 0) before anything else, so the sampled token AND the
+reported logprobs are those of the masked distribution (renormalised over the allowed
+tokens, still at temperature 1).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import torch
 
-__all__ = ["SamplingParams", "StepOutput", "sample_step", "NUCLEUS_K"]
+__all__ = ["SamplingParams", "StepOutput", "sample_step", "apply_token_bitmask", "bitmask_to_bool", "MASKED", "NUCLEUS_K"]
 
 NUCLEUS_K = 256
 
@@ -54,13 +60,47 @@ def _inverse_cdf(weights: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
     return torch.searchsorted(cum, target).flatten().clamp_(max=weights.shape[-1] - 1)
 
 
+MASKED = -1e30  # a disallowed token's logit offset: exp() gives exactly 0, like -inf, without inf arithmetic
+
+
+def _unpack(bitmask: torch.Tensor, vocab_size: int) -> torch.Tensor:
+    """int32 ``[rows, words]`` bitmask (bit j of word i = token 32*i + j) -> uint8
+    ``[rows, vocab_size]`` of 0/1; tokens past the mask's words are 0 (disallowed)."""
+    bits = np.unpackbits(bitmask.contiguous().numpy().view(np.uint8), axis=-1, bitorder="little")
+    out = torch.from_numpy(bits)
+    if out.shape[1] < vocab_size:
+        return torch.nn.functional.pad(out, (0, vocab_size - out.shape[1]))
+    return out[:, :vocab_size]
+
+
+def bitmask_to_bool(bitmask: torch.Tensor, vocab_size: int) -> torch.Tensor:
+    """The bitmask as bool ``[rows, vocab_size]``, True = allowed."""
+    return _unpack(bitmask, vocab_size).bool()
+
+
+def apply_token_bitmask(logits: torch.Tensor, bitmask: torch.Tensor, rows: list[int]) -> None:
+    """In place: ``logits[rows[k]]`` keeps only the tokens allowed by ``bitmask[k]``
+    (the others get ``MASKED`` added). Branch-free arithmetic: a masked_fill with a
+    bool mask was 3-8x slower here on 16 x 49k masks."""
+    bias = _unpack(bitmask, logits.shape[-1]).float().sub_(1.0).mul_(-MASKED)
+    if rows == list(range(logits.shape[0])):
+        logits.add_(bias)
+    else:
+        logits.index_add_(0, torch.tensor(rows), bias)
+
+
 def sample_step(
     logits: torch.Tensor,
     params: list[SamplingParams],
     generators: list[torch.Generator | None],
+    token_bitmask: torch.Tensor | None = None,
+    masked_rows: list[int] | None = None,
 ) -> StepOutput:
-    """Sample one token per row of ``logits`` (rows x vocab) with each row's settings."""
+    """Sample one token per row of ``logits`` (rows x vocab) with each row's settings;
+    rows ``masked_rows`` only among the tokens their row of ``token_bitmask`` allows."""
     logits = logits.float()
+    if masked_rows:
+        apply_token_bitmask(logits, token_bitmask, masked_rows)
     n = logits.shape[0]
     chosen = torch.empty(n, dtype=torch.long)
     greedy = [i for i, p in enumerate(params) if p.temperature <= 0]
@@ -82,7 +122,8 @@ def sample_step(
     if k > 0:
         values, indices = logits.topk(k, dim=-1)
         vals, idxs = (values - lse[:, None]).tolist(), indices.tolist()
-        out.top = [list(zip(idxs[i][: p.top_logprobs], vals[i][: p.top_logprobs])) for i, p in enumerate(params)]
+        out.top = [[(t, v) for t, v in zip(idxs[i][: p.top_logprobs], vals[i][: p.top_logprobs]) if v > MASKED / 2]
+                   for i, p in enumerate(params)]  # a masked row may allow fewer than k tokens
     return out
 
 

@@ -3,7 +3,9 @@
 Routes: ``/v1/chat/completions``, ``/v1/completions`` (streaming or not), ``/v1/models``,
 ``/health``, ``POST /admin/reload`` (hot swap of weights or LoRA adapter, new version
 id), ``GET /admin/stats`` (scheduler counters: batch sizes actually used).
-Every completion carries ``model_version`` and the ``x-agl-model-version`` header.
+Every completion carries ``model_version`` and the ``x-agl-model-version`` header;
+a constrained one (``structured_outputs.grammar`` etc.) also ``constraint`` and the
+``x-agl-constraint`` header.
 """
 
 from __future__ import annotations
@@ -21,7 +23,10 @@ from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from agl_ops.llm import CONSTRAINT_HEADER
+from agl_ops.llm.constraint import ConstraintError
 from agl_ops.llm.engine import Engine, PromptTooLong, Sequence
+from agl_ops.llm.masks import CompiledConstraint
 from agl_ops.llm.prepare import ModelSourceError
 from agl_ops.llm.protocol import (
     MODEL_VERSION_HEADER,
@@ -176,14 +181,25 @@ class _Server:
                             logprobs=list(seq.logprobs), top=top, finish_reason=_finish(seq),
                             prompt_token_ids=seq.prompt_ids)
 
-    def submit(self, prompts: list[list[int]], req: Any, top_logprobs: int, stream: _Stream) -> list[Sequence]:
+    async def compiled_constraint(self, req: Any) -> CompiledConstraint | None:
+        """The request's grammar, compiled off the loop (400 when unsupported or broken)."""
+        try:
+            constraint = req.constraint()
+            if constraint is None:
+                return None
+            return await run_in_threadpool(self.engine.compile_constraint, constraint)
+        except ConstraintError as exc:
+            raise ApiError(400, str(exc)) from None
+
+    def submit(self, prompts: list[list[int]], req: Any, top_logprobs: int, stream: _Stream,
+               constraint: CompiledConstraint | None = None) -> list[Sequence]:
         params = req.sampling(self.default_max_tokens, top_logprobs)
         seqs: list[Sequence] = []
         try:
             for ids in prompts:
                 for j in range(req.n):
                     p = params if params.seed is None else type(params)(**{**params.__dict__, "seed": params.seed + j})
-                    seqs.append(self.engine.submit(ids, p, stream))
+                    seqs.append(self.engine.submit(ids, p, stream, constraint))
         except PromptTooLong as exc:
             for s in seqs:
                 self.engine.cancel(s)
@@ -205,9 +221,18 @@ class _Server:
         if failed:
             raise ApiError(500, f"generation failed: {failed[0].error}", "server_error")
 
-    def headers(self, seqs: list[Sequence]) -> dict[str, str]:
-        version = seqs[0].model_version if seqs and seqs[0].model_version else self.engine.version
-        return {MODEL_VERSION_HEADER: version}
+    def headers(self, seqs: list[Sequence], version: str | None = None) -> dict[str, str]:
+        version = version or (seqs[0].model_version if seqs and seqs[0].model_version else self.engine.version)
+        out = {MODEL_VERSION_HEADER: version}
+        if seqs and seqs[0].constraint is not None:
+            out[CONSTRAINT_HEADER] = seqs[0].constraint.header_value
+        return out
+
+    @staticmethod
+    def with_constraint(body: dict[str, Any], seqs: list[Sequence]) -> dict[str, Any]:
+        if seqs and seqs[0].constraint is not None:
+            body["constraint"] = seqs[0].constraint.describe()
+        return body
 
     # -- endpoints ---------------------------------------------------------------------
     async def chat(self, request: Request) -> Response:
@@ -216,30 +241,34 @@ class _Server:
             req.max_tokens = req.max_completion_tokens
         prompt = self.chat_prompt(req)
         top = (req.top_logprobs or 0) if req.logprobs else 0
+        constraint = await self.compiled_constraint(req)
         stream = _Stream(asyncio.get_running_loop(), req.stream)
-        seqs = self.submit([prompt], req, top, stream)
+        seqs = self.submit([prompt], req, top, stream, constraint)
         if req.stream:
             return StreamingResponse(self.chat_events(req, prompt, seqs, stream), media_type="text/event-stream",
-                                     headers={MODEL_VERSION_HEADER: self.engine.version})
+                                     headers=self.headers(seqs, self.engine.version))
         await self.wait_all(seqs, stream)
         choices = [self.result(i, s, req.logprobs) for i, s in enumerate(seqs)]
         version = seqs[0].model_version or self.engine.version
-        return _json(chat_response(req, self.name, version, prompt, choices), headers=self.headers(seqs))
+        body = self.with_constraint(chat_response(req, self.name, version, prompt, choices), seqs)
+        return _json(body, headers=self.headers(seqs))
 
     async def completions(self, request: Request) -> Response:
         req: CompletionRequest = await _parse(request, CompletionRequest)
         if req.echo:
             raise ApiError(400, "echo is not supported")
         prompts = [self.completion_prompt(p) for p in req.prompts()]
+        constraint = await self.compiled_constraint(req)
         stream = _Stream(asyncio.get_running_loop(), req.stream)
-        seqs = self.submit(prompts, req, req.logprobs or 0, stream)
+        seqs = self.submit(prompts, req, req.logprobs or 0, stream, constraint)
         if req.stream:
             return StreamingResponse(self.completion_events(req, seqs, stream), media_type="text/event-stream",
-                                     headers={MODEL_VERSION_HEADER: self.engine.version})
+                                     headers=self.headers(seqs, self.engine.version))
         await self.wait_all(seqs, stream)
         choices = [self.result(i, s, req.logprobs is not None) for i, s in enumerate(seqs)]
         version = seqs[0].model_version or self.engine.version
-        return _json(completion_response(req, self.name, version, choices), headers=self.headers(seqs))
+        body = self.with_constraint(completion_response(req, self.name, version, choices), seqs)
+        return _json(body, headers=self.headers(seqs))
 
     # -- streaming ---------------------------------------------------------------------
     async def _deltas(self, seqs: list[Sequence], stream: _Stream) -> AsyncIterator[tuple[int, Sequence, str, list[int], bool]]:

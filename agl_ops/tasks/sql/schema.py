@@ -24,7 +24,7 @@ from pydantic import BaseModel
 
 from agl_ops.tasks.sql.execution import readonly_connection
 
-__all__ = ["ColumnInfo", "TableInfo", "read_schema", "render_schema", "link_tables", "relevance"]
+__all__ = ["ColumnInfo", "TableInfo", "read_schema", "render_schema", "shown_tables", "link_tables", "relevance"]
 
 _MAX_CELL_CHARS = 40
 
@@ -153,12 +153,19 @@ def _read_cached(path: str, mtime_ns: int, sample_rows: int) -> tuple[TableInfo,
     return tuple(read_schema(path, sample_rows))
 
 
-def render_schema(db_path: str | Path, max_chars: int = 2000, sample_rows: int = 3, *,
-                  question: str | None = None, max_tables: int | None = None, min_ratio: float = 0.0) -> str:
-    """Prompt text for the database at ``db_path`` (the schema read is cached per file
-    version). With ``question``, tables come most relevant first (see :func:`link_tables`)."""
+def shown_tables(db_path: str | Path, sample_rows: int = 3, *, question: str | None = None,
+                 max_tables: int | None = None, min_ratio: float = 0.0) -> list[TableInfo]:
+    """The tables :func:`render_schema` shows, in its order (the schema read is cached per
+    file version). With ``question``, most relevant first (see :func:`link_tables`)."""
     path = str(Path(db_path).resolve())
     tables = list(_read_cached(path, os.stat(path).st_mtime_ns, sample_rows))
     if question is not None:
         tables = link_tables(tables, question, max_tables, min_ratio)
+    return tables
+
+
+def render_schema(db_path: str | Path, max_chars: int = 2000, sample_rows: int = 3, *,
+                  question: str | None = None, max_tables: int | None = None, min_ratio: float = 0.0) -> str:
+    """Prompt text for the database at ``db_path``: :func:`shown_tables` fitted to ``max_chars``."""
+    tables = shown_tables(db_path, sample_rows, question=question, max_tables=max_tables, min_ratio=min_ratio)
     return _fit(tables, max_chars, sample_rows)
