@@ -123,7 +123,8 @@ def runner_cmd(
 def dev_cmd(
     agent: Annotated[Optional[str], typer.Option(help="The agent as module:attribute (default: the text-to-SQL agent on val tasks of params.yaml; the example: agl_ops.examples.arithmetic:arithmetic_agent)")] = None,
     data: Annotated[Optional[Path], typer.Option(help="Tasks as .jsonl or .json list (default: the example's tasks)")] = None,
-    llm_endpoint: Annotated[Optional[str], typer.Option(help="OpenAI-compatible endpoint given as resources['main_llm']")] = None,
+    llm_endpoint: Annotated[Optional[str], typer.Option(help="OpenAI-compatible endpoint given as resources['main_llm'] (through the tracing proxy)")] = None,
+    model_path: Annotated[Optional[Path], typer.Option(help="With --agent: serve this local model for the run (through the tracing proxy), e.g. models/base")] = None,
     model: Annotated[str, typer.Option(help="Model name sent to the endpoint")] = "default",
     limit: Annotated[int, typer.Option(help="Number of tasks to run")] = 10,
     n_runners: Annotated[int, typer.Option(help="Runners in parallel")] = 2,
@@ -147,7 +148,32 @@ def dev_cmd(
         tasks = getattr(importlib.import_module(agent.split(":", 1)[0]), "TASKS", None)
         if tasks is None:
             raise typer.BadParameter("--data is required for an agent module without a TASKS list")
-    resources = {"main_llm": LLM(endpoint=llm_endpoint, model=model, proxied=False)} if llm_endpoint else {}
-    report = Trainer(n_runners=n_runners, initial_resources=resources).dev(lit_agent, tasks, limit=limit, console=console)
+    if llm_endpoint or model_path:
+        report = _traced_dev(lit_agent, tasks, llm_endpoint, model_path, model, limit, n_runners)
+    else:  # an agent without a model (the arithmetic example)
+        report = Trainer(n_runners=n_runners).dev(lit_agent, tasks, limit=limit, console=console)
     if report.all_failed:
         fail("every rollout failed: see the error column", code=1)
+
+
+def _traced_dev(agent: Any, tasks: list[Any], endpoint: str | None, model_path: Path | None, model: str,
+                limit: int, n_runners: int) -> Any:
+    """The dry run with the tracing proxy in front of the model (given, or served for the
+    run), so the table counts the LLM spans a trainer would get."""
+    from agl_ops.llm.client import discover_model
+    from agl_ops.llm.endpoint import model_endpoint
+    from agl_ops.store import MemoryStore
+    from agl_ops.trainer import Trainer
+
+    store = MemoryStore()
+    with model_endpoint(model_path, endpoint, store=store) as ep:
+        name = model
+        if model == "default":
+            try:
+                name = discover_model(ep.model_url)
+            except ConnectionError:
+                pass
+        console.print(f"{agent.name} with {name} at {ep.model_url} (traced by {ep.url})")
+        resources = {"main_llm": ep.llm_resource(name)}
+        return Trainer(n_runners=n_runners, initial_resources=resources, store=store).dev(
+            agent, tasks, limit=limit, console=console)
