@@ -134,7 +134,6 @@ def dev_cmd(
     Exits with status 1 if every rollout failed.
     """
     from agl_ops.trainer import Trainer
-    from agl_ops.types import LLM
 
     if agent is None:  # the project's reference task
         from agl_ops.cli.eval import sql_dev
