@@ -20,9 +20,11 @@ SQLite); identifiers may be quoted with ``"`` or backticks.
 
 What it limits: table names are the given tables; ``table.column`` takes only that
 table's columns; bare and alias-qualified columns take any of the given columns.
-Aliases (``AS``, tables and result columns) are ``T1``-style names or short
-lowercase names (up to 3 characters), the only non-schema identifiers it admits, so
-an invented name cannot pass as an alias. Whitespace is bounded (no blank lines: the
+Table aliases are ``T1``-style names or short lowercase names (up to 3
+characters); a result column may be named anything after ``AS`` (defining a name is
+harmless), but ``ORDER BY`` and ``HAVING`` may refer to a result name only when it has
+the short form or is one of ``RESULT_ALIASES`` (total, cnt, ...). Those are the only
+non-schema identifiers it admits, so an invented column cannot pass as an alias. Whitespace is bounded (no blank lines: the
 agent stops at ``"\\n\\n"``) so a model cannot loop on it.
 """
 
@@ -32,7 +34,7 @@ from collections.abc import Iterable, Sequence
 
 from agl_ops.tasks.sql.schema import TableInfo
 
-__all__ = ["sql_grammar", "KEYWORDS", "FUNCTIONS"]
+__all__ = ["sql_grammar", "KEYWORDS", "FUNCTIONS", "RESULT_ALIASES"]
 
 KEYWORDS = ("select", "distinct", "all", "from", "where", "group", "by", "having", "order", "asc", "desc", "limit",
             "offset", "union", "intersect", "except", "join", "inner", "left", "right", "full", "outer", "cross",
@@ -42,6 +44,9 @@ KEYWORDS = ("select", "distinct", "all", "from", "where", "group", "by", "having
 FUNCTIONS = ("count", "sum", "avg", "min", "max", "total", "group_concat", "strftime", "date", "time", "datetime",
              "julianday", "lower", "upper", "round", "abs", "length", "coalesce", "ifnull", "nullif", "iif", "substr",
              "substring", "trim", "ltrim", "rtrim", "replace", "instr", "typeof", "printf", "random", "cast")
+RESULT_ALIASES = ("total", "used", "cnt", "num", "count", "amount", "value", "n", "number", "quantity", "qty", "revenue",
+                  "spent", "avg_value", "average", "diff", "duration", "score", "ratio", "share", "pct", "percent",
+                  "rank", "result", "max_value", "min_value", "sum_value")
 _AGGREGATES = ("count", "sum", "avg", "min", "max", "total", "group_concat")
 _TYPES = ("integer", "int", "real", "float", "numeric", "text", "varchar", "char", "date", "boolean")
 
@@ -49,15 +54,16 @@ _TYPES = ("integer", "int", "real", "float", "numeric", "text", "varchar", "char
 _FIXED = r'''
 sp ::= [ \t] [ \t]? | [ \t]? "\n" [ \t]? [ \t]? [ \t]? [ \t]? [ \t]? [ \t]? [ \t]? [ \t]?
 root ::= sp? query sp? (";" sp?)?
-query ::= select-core (sp compound-op sp select-core)* (sp order-by)? (sp limit)?
-compound-op ::= kw-union (sp kw-all)? | kw-intersect | kw-except
-select-core ::= kw-select (sp (kw-distinct | kw-all))? sp result-cols (sp kw-from sp from-clause)? (sp kw-where sp expr)? (sp group-by)? (sp kw-having sp expr)?
+query ::= select-core (sp compound-op select-core)* (sp order-by)? (sp limit)?
+compound-op ::= (kw-union | kw-union sp kw-all | kw-intersect | kw-except) sp
+select-core ::= kw-select (sp (kw-distinct | kw-all))? sp result-cols (sp kw-from sp from-clause)? (sp kw-where sp expr)? (sp group-by)? (sp kw-having sp having-expr)?
 result-cols ::= result-col (sp? "," sp? result-col)*
-result-col ::= "*" | star-ref | expr (sp (kw-as sp)? alias)?
+result-col ::= "*" | star-ref | expr (sp kw-as sp out-name | sp alias)?
 group-by ::= kw-group sp kw-by sp expr (sp? "," sp? expr)*
 order-by ::= kw-order sp kw-by sp order-item (sp? "," sp? order-item)*
-order-item ::= expr (sp kw-collate sp kw-nocase)? (sp (kw-asc | kw-desc))? (sp kw-nulls sp (kw-first | kw-last))?
-limit ::= kw-limit sp int-lit ((sp kw-offset sp | sp? "," sp?) int-lit)?
+order-item ::= (expr | result-alias) (sp kw-collate sp kw-nocase)? (sp (kw-asc | kw-desc))? (sp kw-nulls sp (kw-first | kw-last))?
+limit ::= kw-limit sp limit-value ((sp kw-offset sp | sp? "," sp?) limit-value)?
+limit-value ::= int-lit | "(" sp? query sp? ")"
 from-clause ::= from-item (sp? "," sp? from-item | sp join-op sp from-item (sp join-cond)?)*
 from-item ::= table-name (sp (kw-as sp)? alias)? | "(" sp? query sp? ")" (sp (kw-as sp)? alias)?
 join-op ::= (kw-natural sp)? ((kw-left | kw-right | kw-full) (sp kw-outer)? sp | kw-inner sp | kw-cross sp)? kw-join
@@ -82,6 +88,8 @@ string-lit ::= "'" ([^'] | "''")* "'"
 number-lit ::= int-lit ("." [0-9]*)? | "." [0-9]+
 int-lit ::= [0-9]+
 alias ::= [tT] [0-9] [0-9]? | [a-z] [a-z0-9_]? [a-z0-9_]?
+out-name ::= [a-zA-Z_] [a-zA-Z0-9_]* | "\"" [^"\n]+ "\""
+having-expr ::= expr | result-alias sp? cmp-op sp? value
 column ::= column-name | qualified-column | alias "." column-name
 '''
 
@@ -144,6 +152,7 @@ def sql_grammar(tables: Sequence[TableInfo]) -> str:
     column_sets = [list(dict.fromkeys(names.ref(c.name) for c in t.columns)) or [names.ref("rowid")] for t in tables]
     lines.append("table-name ::= " + _alternatives(dict.fromkeys(table_refs)))
     lines.append('star-ref ::= (table-name | alias) ".*"')
+    lines.append("result-alias ::= alias | " + _alternatives(_ci(a) for a in RESULT_ALIASES))
     for i, cols in enumerate(column_sets):
         lines.append(f"cols-{i} ::= " + _alternatives(cols))
     lines.append("qualified-column ::= " + _alternatives(f'{ref} "." cols-{i}' for i, ref in enumerate(table_refs)))
