@@ -188,3 +188,22 @@ def test_proxy_records_constraint_and_replayable_ids(model_server: BackgroundSer
     assert grammar_accepts(compiler, grammar, text, complete=attrs["choices"][0]["finish_reason"] == "stop")
     masks = allowed_token_masks(Constraint(attrs["constraint"]["type"], attrs["constraint"]["text"]), compiler, ids)
     assert masks.shape[0] == len(ids)
+
+
+def test_constrained_sql_agent_on_the_tiny_model(model_server: BackgroundServer, compiler, tmp_path: Path) -> None:
+    """The agent's constrained calls against our server: every query it writes is in the
+    grammar of the tables it showed (random weights unconstrained write no SQL at all)."""
+    from agl_ops.tasks.sql.agent import LitSQLAgent
+    from agl_ops.tasks.sql.prompts import default_resources
+    from tests.tasks.sql.conftest import build_spider_mini
+
+    db = build_spider_mini(tmp_path / "spider") / "database" / "concert_singer" / "concert_singer.sqlite"
+    task = {"question": "How many singers are from France?", "db_path": str(db),
+            "query": "SELECT count(*) FROM singer WHERE Country = 'France'"}
+    agent = LitSQLAgent(max_turns=2, max_tokens=32, constrained=True)
+    resources = default_resources(f"{model_server.url}/v1", "tiny", sampling_parameters={"temperature": 0.8, "seed": 4})
+    outcome = agent.run_episode(task, resources)
+    grammar = agent.query_grammar(task)
+    assert outcome.first_query.upper().startswith("SELECT")
+    assert grammar_accepts(compiler, grammar, outcome.first_query, complete=False)
+    assert grammar_accepts(compiler, grammar, outcome.final_query, complete=False)

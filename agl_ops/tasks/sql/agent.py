@@ -6,6 +6,11 @@ reads after the episode. Each model call carries the ``x-agl-span-name`` header
 (``write``, ``check`` or ``rewrite``) so the tracing proxy names its LLM span after
 the step, and ``agent_match="write|rewrite"`` selects the query-writing calls.
 
+With ``constrained=True`` the query-writing calls (write, rewrite) carry the SQL
+grammar of the tables the agent shows (``structured_outputs.grammar``, understood by
+our server and by vLLM): the model can then write only a parseable SELECT over those
+tables and columns, and the reply is that query.
+
 A failed execution needs no model to judge it: the check step then feeds the error
 back to the rewrite step directly. The final answer is the last query that ran
 without error (or the last query written, if none did).
@@ -24,9 +29,10 @@ from pydantic import BaseModel
 from agl_ops.agent import LitAgent
 from agl_ops.tasks.sql.execution import ExecLimits, execute_sql, format_result
 from agl_ops.tasks.sql.extract import extract_sql, is_correct_verdict
+from agl_ops.tasks.sql.grammar import sql_grammar
 from agl_ops.tasks.sql.prompts import PROMPT_FIELDS, default_prompts
 from agl_ops.tasks.sql.reward import execution_reward
-from agl_ops.tasks.sql.schema import render_schema
+from agl_ops.tasks.sql.schema import TableInfo, render_schema, shown_tables
 from agl_ops.tracing import SPAN_NAME_HEADER, span
 from agl_ops.types import LLM, AttemptedRollout, PromptTemplate, Resource, SpanKind
 
@@ -79,7 +85,7 @@ class _Episode:
     """Per-rollout things the graph's nodes need (passed in the run config)."""
 
     def __init__(self, agent: LitSQLAgent, llm: LLM, prompts: Mapping[str, PromptTemplate], db_path: str,
-                 base_url: str) -> None:
+                 base_url: str, grammar: str | None = None) -> None:
         from openai import OpenAI
 
         self.agent, self.llm, self.prompts, self.db_path = agent, llm, prompts, db_path
@@ -91,6 +97,10 @@ class _Episode:
             self.kwargs["extra_body"] = extra
         stops = self.kwargs.pop("stop", None)
         self.stops: list[str] = [stops] if isinstance(stops, str) else list(stops or [])
+        self.query_kwargs = dict(self.kwargs)  # write/rewrite calls: + the grammar when constrained
+        if grammar is not None:
+            extra_body = {**self.kwargs.get("extra_body", {}), "structured_outputs": {"grammar": grammar}}
+            self.query_kwargs["extra_body"] = extra_body
 
     def prompt(self, name: str, **fields: Any) -> str:
         template = self.prompts[name]
@@ -102,9 +112,10 @@ class _Episode:
 
     def chat(self, step: str, prompt: str) -> str:
         stops = self.stops + (list(self.agent.query_stop) if step != "check" else [])
+        kwargs = self.kwargs if step == "check" else self.query_kwargs
         response = self.client.chat.completions.create(
             model=self.llm.model, messages=[{"role": "user", "content": prompt}],
-            extra_headers={SPAN_NAME_HEADER: step}, **self.kwargs, **({"stop": stops[:4]} if stops else {}),
+            extra_headers={SPAN_NAME_HEADER: step}, **kwargs, **({"stop": stops[:4]} if stops else {}),
         )
         return response.choices[0].message.content or ""
 
@@ -166,7 +177,7 @@ class LitSQLAgent(LitAgent):
         self, max_turns: int = 3, truncate_length: int = 1024, *, schema_max_chars: int = 2000, sample_rows: int = 3,
         max_tokens: int = 256, limits: ExecLimits | None = None, request_timeout_s: float = 120.0,
         query_stop: tuple[str, ...] = (";", "\n\n"), schema_linking: bool = True, schema_max_tables: int | None = 3,
-        schema_min_ratio: float = 0.5,
+        schema_min_ratio: float = 0.5, constrained: bool = False,
     ) -> None:
         if max_turns < 1:
             raise ValueError("max_turns must be >= 1")
@@ -181,6 +192,7 @@ class LitSQLAgent(LitAgent):
         self.schema_linking = schema_linking  # tables most relevant to the question first
         self.schema_max_tables = schema_max_tables  # and at most this many of them (None: all)
         self.schema_min_ratio = schema_min_ratio  # each at least this share of the best table's relevance
+        self.constrained = constrained  # write/rewrite calls decode under the shown tables' SQL grammar
         self._graph: Any = None
         self._lock = threading.Lock()
 
@@ -235,6 +247,22 @@ class LitSQLAgent(LitAgent):
                              max_tables=self.schema_max_tables if self.schema_linking else None,
                              min_ratio=self.schema_min_ratio if self.schema_linking else 0.0)
 
+    def shown_tables(self, task: Mapping[str, Any], sample_rows: int | None = None) -> list[TableInfo]:
+        """The tables :meth:`schema_text` shows for ``task`` (before the length fit)."""
+        rows = self.sample_rows if sample_rows is None else sample_rows
+        return shown_tables(str(task["db_path"]), rows, question=str(task["question"]) if self.schema_linking else None,
+                            max_tables=self.schema_max_tables if self.schema_linking else None,
+                            min_ratio=self.schema_min_ratio if self.schema_linking else 0.0)
+
+    def query_grammar(self, task: Mapping[str, Any], prompts: Mapping[str, PromptTemplate] | None = None) -> str:
+        """The SQL grammar (GBNF) of the tables shown for ``task``: with and, when a prompt
+        shows ``{schema_no_rows}``, without sample rows (linking may differ)."""
+        tables = self.shown_tables(task)
+        if prompts is not None and any("{schema_no_rows}" in p.template for p in prompts.values()):
+            names = {t.name for t in tables}
+            tables += [t for t in self.shown_tables(task, sample_rows=0) if t.name not in names]
+        return sql_grammar(tables)
+
     def write_prompt(self, task: Mapping[str, Any], resources: Mapping[str, Resource] | None = None) -> str:
         """The user message of the write call for ``task``: what a supervised warm start
         trains on, so its prompts match the agent's own byte for byte."""
@@ -261,7 +289,8 @@ class LitSQLAgent(LitAgent):
                 raise ValueError(f"task is missing {key!r} (keys: {sorted(task)})")
         prompts = self.prompts(resources)
         db_path = str(task["db_path"])
-        episode = _Episode(self, llm, prompts, db_path, llm.get_base_url(rollout_id, attempt_id))
+        grammar = self.query_grammar(task, prompts) if self.constrained else None
+        episode = _Episode(self, llm, prompts, db_path, llm.get_base_url(rollout_id, attempt_id), grammar)
         schemas = self._schema_fields(task, prompts)
         try:
             state = self.graph.invoke(

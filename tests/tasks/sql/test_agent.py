@@ -159,3 +159,20 @@ def test_a_prompt_may_show_the_schema_without_example_rows(concert_db: Path, rig
     write, check = fake.calls[0], fake.calls[1]
     assert outcome.reward == 1.0 and "CREATE TABLE" in write.prompt and "example row" not in write.prompt
     assert "example row" in check.prompt  # the check prompt still uses {schema}, with rows
+
+
+def test_constrained_query_calls_carry_the_shown_schema_grammar(concert_db: Path, fixes_error) -> None:
+    fake, url = fixes_error
+    agent = LitSQLAgent(constrained=True, schema_max_tables=2)
+    resources = default_resources(url, sampling_parameters={"temperature": 0.7, "top_k": 20})
+    agent.run_episode(_task(concert_db), resources)
+    grammar = agent.query_grammar(_task(concert_db))
+    assert "root ::=" in grammar and {t.name for t in agent.shown_tables(_task(concert_db))} <= {"singer", "concert",
+                                                                                                   "stadium", "singer_in_concert"}
+    by_step = {c.step: c.body for c in fake.calls}
+    for step in ("write", "rewrite"):
+        assert by_step[step]["structured_outputs"] == {"grammar": grammar} and by_step[step]["top_k"] == 20
+    assert "structured_outputs" not in by_step["check"] and by_step["check"]["top_k"] == 20
+    fake.calls.clear()
+    LitSQLAgent().run_episode(_task(concert_db), resources)
+    assert not any("structured_outputs" in c.body for c in fake.calls)
