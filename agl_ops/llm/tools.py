@@ -121,7 +121,7 @@ def _arguments(raw: Any) -> Any:
 
 
 def _call_text(call: dict[str, Any]) -> str:
-    fn = call.get("function") or {}
+    fn = call["function"]
     body = json.dumps({"name": fn.get("name"), "arguments": _arguments(fn.get("arguments", {}))}, ensure_ascii=False)
     return f"{TOOL_CALL_OPEN}\n{body}\n{TOOL_CALL_CLOSE}"
 
@@ -137,12 +137,14 @@ def render_messages(messages: Sequence[dict[str, Any]], tools: Sequence[dict[str
     for i, m in enumerate(messages):
         m = dict(m)
         calls = m.get("tool_calls") or []
-        if not isinstance(calls, list) or not all(isinstance(c, dict) for c in calls):
-            raise ToolRequestError(f"messages[{i}].tool_calls: a list of tool call objects is required")
+        if not isinstance(calls, list) or not all(
+                isinstance(c, dict) and isinstance(c.get("function"), dict) and isinstance(c["function"].get("name"), str)
+                for c in calls):
+            raise ToolRequestError(f"messages[{i}].tool_calls: a list of {{'function': {{'name', 'arguments'}}}} "
+                                   "objects is required")
         if native:
             if calls:
-                m["tool_calls"] = [{**c, "function": {**(c.get("function") or {}),
-                                                      "arguments": _arguments((c.get("function") or {}).get("arguments", {}))}}
+                m["tool_calls"] = [{**c, "function": {**c["function"], "arguments": _arguments(c["function"].get("arguments", {}))}}
                                    for c in calls]
             out.append(m)
         elif m.get("role") == "tool":

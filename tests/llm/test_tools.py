@@ -120,8 +120,10 @@ def test_native_rendering_passes_tools_and_decodes_arguments() -> None:
         {"id": "c1", "type": "function", "function": {"name": "calculator", "arguments": '{"expression": "1"}'}}]}]
     out, tools = render_messages(messages, [CALC], native=True)
     assert tools == [CALC] and out[0]["tool_calls"][0]["function"]["arguments"] == {"expression": "1"}
-    with pytest.raises(ToolRequestError, match="tool_calls"):
-        render_messages([{"role": "assistant", "tool_calls": "oops"}], None, native=True)
+    for bad in ["oops", [{"function": "calculator"}], [{"type": "function"}], [{"function": {"arguments": "{}"}}]]:
+        for native in (True, False):
+            with pytest.raises(ToolRequestError, match="tool_calls"):
+                render_messages([{"role": "assistant", "tool_calls": bad}], None, native=native)
 
 
 def test_template_probe() -> None:
