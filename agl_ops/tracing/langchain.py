@@ -1,29 +1,38 @@
 """LangChain / LangGraph callback handler that turns runs into OpenTelemetry spans.
 
-Installed automatically inside every attempt (see ``tracing.install_langchain_hook``):
+Installed automatically inside every attempt (see :func:`~agl_ops.tracing.tracer.install_langchain_hook`):
 each chain, LangGraph node, tool and chat-model run becomes one span named after the
-run, nested like the runs are. LLM token ids are recorded by the proxy, not here.
+run, nested like the runs are. LLM token ids are recorded by the proxy, not here. The
+only module that imports ``langchain_core``; the tracer loads it when the hook is installed.
 """
 
 from __future__ import annotations
 
+import contextvars
 from typing import Any
 from uuid import UUID
 
 from langchain_core.callbacks import BaseCallbackHandler
+from langchain_core.tracers.context import register_configure_hook
 from opentelemetry import trace as otel_trace
 from opentelemetry.trace import Status, StatusCode
 
-from agl_ops.tracing import _KIND_ATTR, _otel_value, attempt_attributes
+from agl_ops.tracing.attributes import KIND_ATTR, attempt_attributes, otel_value
 from agl_ops.types import SpanKind
 
-__all__ = ["AglCallbackHandler"]
+__all__ = ["AglCallbackHandler", "register_handler_var"]
 
 _MAX_ATTR_CHARS = 4000
 
 
+def register_handler_var(var: contextvars.ContextVar[Any]) -> None:
+    """Have LangChain add the handler held in ``var`` to every run (inheritable), so agent
+    code needs no ``callbacks=[...]``."""
+    register_configure_hook(var, inheritable=True)
+
+
 def _short(value: Any) -> Any:
-    v = _otel_value(value)
+    v = otel_value(value)
     return v[:_MAX_ATTR_CHARS] if isinstance(v, str) else v
 
 
@@ -42,7 +51,7 @@ class AglCallbackHandler(BaseCallbackHandler):
         parent = self._spans.get(parent_run_id) if parent_run_id else None
         ctx = otel_trace.set_span_in_context(parent) if parent is not None else None
         attrs = dict(self._attrs)
-        attrs[_KIND_ATTR] = SpanKind.AGENT.value
+        attrs[KIND_ATTR] = SpanKind.AGENT.value
         attrs["langchain.run_type"] = run_type
         attrs["langchain.inputs"] = _short(inputs)
         self._spans[run_id] = self._tracer.start_span(name, context=ctx, attributes=attrs)

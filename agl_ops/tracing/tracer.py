@@ -1,4 +1,4 @@
-"""Tracing: OpenTelemetry spans of the running attempt go to the store.
+"""The attempt's tracer: OpenTelemetry spans of the running attempt go to the store.
 
 The runner opens an :class:`AttemptContext` around each rollout. Inside it,
 ``emit_reward``, ``emit_message``, ``span(...)`` and any OpenTelemetry span made with
@@ -17,11 +17,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
 from opentelemetry import trace as otel_trace
 from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor, TracerProvider
 
 from agl_ops.store.writer import SpanWriter
+from agl_ops.tracing.attributes import (
+    ATTEMPT_ATTR,
+    KIND_ATTR,
+    MESSAGE_SPAN,
+    REWARD_SPAN,
+    ROLLOUT_ATTR,
+    otel_value,
+)
 from agl_ops.types import Span, SpanKind, next_sequence_id
 
 __all__ = [
@@ -33,18 +40,9 @@ __all__ = [
     "span",
     "get_tracer",
     "install_langchain_hook",
-    "SPAN_NAME_HEADER",
-    "REWARD_SPAN",
 ]
 
 logger = logging.getLogger(__name__)
-
-SPAN_NAME_HEADER = "x-agl-span-name"  # agents name their LLM calls for the proxy with it
-REWARD_SPAN = "agl.reward"
-MESSAGE_SPAN = "agl.message"
-_KIND_ATTR = "agl.kind"
-_ROLLOUT_ATTR = "agl.rollout_id"
-_ATTEMPT_ATTR = "agl.attempt_id"
 
 
 @dataclass
@@ -88,17 +86,17 @@ class _StoreSpanProcessor(SpanProcessor):
 
     def on_start(self, span: Any, parent_context: Any = None) -> None:
         ctx = _current.get()
-        if ctx is not None and _ATTEMPT_ATTR not in (span.attributes or {}):
-            span.set_attribute(_ROLLOUT_ATTR, ctx.rollout_id)
-            span.set_attribute(_ATTEMPT_ATTR, ctx.attempt_id)
+        if ctx is not None and ATTEMPT_ATTR not in (span.attributes or {}):
+            span.set_attribute(ROLLOUT_ATTR, ctx.rollout_id)
+            span.set_attribute(ATTEMPT_ATTR, ctx.attempt_id)
 
     def on_end(self, span: ReadableSpan) -> None:
         attrs = dict(span.attributes or {})
-        rollout_id = attrs.pop(_ROLLOUT_ATTR, None)
-        ctx = _live.get(str(attrs.pop(_ATTEMPT_ATTR, "")))
+        rollout_id = attrs.pop(ROLLOUT_ATTR, None)
+        ctx = _live.get(str(attrs.pop(ATTEMPT_ATTR, "")))
         if rollout_id is None or ctx is None:
             return  # not inside an attempt of ours (or the attempt already ended)
-        kind = SpanKind(attrs.pop(_KIND_ATTR, SpanKind.OTHER.value))
+        kind = SpanKind(attrs.pop(KIND_ATTR, SpanKind.OTHER.value))
         sc = span.context
         parent = span.parent
         ctx.writer.put(
@@ -135,19 +133,11 @@ def get_tracer(name: str = "agl_ops") -> otel_trace.Tracer:
     return _provider.get_tracer(name)
 
 
-def _otel_value(value: Any) -> Any:
-    if isinstance(value, (str, bool, int, float)):
-        return value
-    if isinstance(value, (list, tuple)) and all(isinstance(v, (str, bool, int, float)) for v in value):
-        return list(value)
-    return orjson.dumps(value, default=str).decode()
-
-
 @contextmanager
 def span(name: str, kind: SpanKind = SpanKind.OTHER, **attributes: Any) -> Iterator[Any]:
     """A custom span around a block: ``with agl.tracing.span("tool", query=q): ...``."""
-    attrs = {k: _otel_value(v) for k, v in attributes.items()}
-    attrs[_KIND_ATTR] = kind.value
+    attrs = {k: otel_value(v) for k, v in attributes.items()}
+    attrs[KIND_ATTR] = kind.value
     with get_tracer().start_as_current_span(name, attributes=attrs) as s:
         yield s
 
@@ -188,20 +178,17 @@ def install_langchain_hook() -> bool:
     if _hook_installed:
         return True
     try:
-        from langchain_core.tracers.context import register_configure_hook
-    except ImportError:
-        return False
-    register_configure_hook(_langchain_handler, inheritable=True)
+        from agl_ops.tracing.langchain import register_handler_var
+    except ImportError as exc:
+        if not (exc.name or "").startswith("langchain_core"):
+            raise
+        return False  # langchain_core is not installed (or too old for the hook)
+    register_handler_var(_langchain_handler)
     _hook_installed = True
     return True
 
 
 def _make_langchain_handler(ctx: AttemptContext) -> Any:
-    from agl_ops.tracing_langchain import AglCallbackHandler
+    from agl_ops.tracing.langchain import AglCallbackHandler
 
     return AglCallbackHandler(get_tracer("agl_ops.langchain"), ctx.rollout_id, ctx.attempt_id)
-
-
-def attempt_attributes(rollout_id: str, attempt_id: str) -> dict[str, str]:
-    """Attributes that bind a span started on any thread to its attempt."""
-    return {_ROLLOUT_ATTR: rollout_id, _ATTEMPT_ATTR: attempt_id}
