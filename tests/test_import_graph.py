@@ -199,17 +199,10 @@ def graph() -> Graph:
 
 
 def test_no_import_cycles(graph: Graph) -> None:
-    # cycles closed by an algorithms/store -> tasks edge go with those edges (issue 16):
-    # without them the graph must have no cycle at all
-    forbidden = set(forbidden_edges(graph, CORE_LAYERS, TASKS))
-    others = find_cycles({m: {d for d in ds if (m, d) not in forbidden} for m, ds in graph.items()})
-    assert not others, "import cycles between agl_ops modules:\n" + "\n".join(" -> ".join(c) for c in others)
-    pending = find_cycles(graph)
-    if pending:
-        pytest.xfail("algorithms -> tasks edges being removed (issue 16): " + "; ".join(" -> ".join(c) for c in pending))
+    cycles = find_cycles(graph)
+    assert not cycles, "import cycles between agl_ops modules:\n" + "\n".join(" -> ".join(c) for c in cycles)
 
 
-@pytest.mark.xfail(strict=False, reason="algorithms -> tasks edges being removed (issue 16)")
 def test_core_layers_do_not_import_tasks(graph: Graph) -> None:
     edges = forbidden_edges(graph, CORE_LAYERS, TASKS)
     assert not edges, "algorithms/store modules import tasks:\n" + "\n".join(f"{a} -> {b}" for a, b in edges)
