@@ -23,12 +23,12 @@ from agl_ops.algorithms.base import AlgorithmContext
 from agl_ops.algorithms.verl.config import (
     AGL_MANAGER_CLASS,
     SEED_CONFIG,
+    TASK_FIELD,
     deep_merge,
     load_config_file,
     validate_verl_config,
     verl_command,
 )
-from agl_ops.algorithms.verl.manager import TASK_FIELD
 from agl_ops.algorithms.config import AdapterParams, VerlParams
 from agl_ops.store import store_url
 

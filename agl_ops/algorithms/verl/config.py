@@ -22,6 +22,7 @@ from typing import Any
 __all__ = [
     "SEED_CONFIG",
     "AGL_MANAGER_CLASS",
+    "TASK_FIELD",
     "VerlConfigError",
     "deep_merge",
     "flatten",
@@ -33,6 +34,7 @@ __all__ = [
 ]
 
 AGL_MANAGER_CLASS = "agl_ops.algorithms.verl.manager.AglAgentLoopManager"
+TASK_FIELD = "agl_task"  # extra_info[TASK_FIELD] holds the task as JSON in the parquet rows
 
 # Agent Lightning's text-to-SQL example, the seed of this project (GRPO, 32 tasks x 4
 # rollouts, vLLM with hermes multi-turn format). model.path is ours.

@@ -19,14 +19,13 @@ from typing import Any
 
 from agl_ops.adapter import TripletAdapter
 from agl_ops.algorithms.verl.batch import pick_transition, to_dataproto
+from agl_ops.algorithms.verl.config import TASK_FIELD
 from agl_ops.store import LATEST, open_store
 from agl_ops.types import Rollout
 
-__all__ = ["AglAgentLoopManager", "TASK_FIELD"]
+__all__ = ["AglAgentLoopManager"]
 
 logger = logging.getLogger(__name__)
-
-TASK_FIELD = "agl_task"  # extra_info[TASK_FIELD] holds the task as JSON in the parquet rows
 
 
 def _plain(cfg: Any) -> dict[str, Any]:
