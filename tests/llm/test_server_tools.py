@@ -4,6 +4,7 @@ tool turns accepted, tool calls parsed into the response (unary and streaming)."
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -141,3 +142,43 @@ def test_streaming_with_tools_ends_like_unary(model_server: BackgroundServer) ->
     chunks = list(client.chat.completions.create(stream=True, **kw))
     text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
     assert text == (unary.message.content or "") and chunks[-1].choices[0].finish_reason == unary.finish_reason
+
+
+def _forced_call_regex(call: str) -> str:
+    """A regex that admits exactly ``call`` (the server's constrained decoding makes the
+    random model write it: a real tool call sampled by the real server)."""
+    return re.sub(r"([{}\[\]()*+?.|^$\\])", r"\\\1", call)
+
+
+FORCED = '<tool_call>{"name": "calculator", "arguments": {"expression": "6*7"}}</tool_call>'
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_sampled_tool_call_is_parsed_and_recorded(model_server: BackgroundServer, engine, stream: bool) -> None:
+    from agl_ops.llm.proxy import LLMProxy
+    from agl_ops.store import MemoryStore
+
+    store = MemoryStore()
+    store.enqueue_rollouts([{"q": 1}])
+    attempted = store.claim_rollout("w")
+    with LLMProxy(model_server.url, store) as proxy:
+        client = openai.OpenAI(base_url=proxy.llm_resource("tiny").get_base_url(attempted.rollout_id, attempted.attempt_id),
+                               api_key="x", max_retries=0)
+        kw = dict(model="tiny", messages=[{"role": "user", "content": "What is 6*7?"}], tools=[CALC], max_tokens=64,
+                  extra_body={"structured_outputs": {"regex": _forced_call_regex(FORCED)}})
+        if stream:
+            chunks = list(client.chat.completions.create(stream=True, **kw))
+            assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == ""
+            (call,) = [tc for c in chunks if c.choices for tc in c.choices[0].delta.tool_calls or []]
+            assert chunks[-1].choices[0].finish_reason == "tool_calls"
+        else:
+            choice = client.chat.completions.create(**kw).choices[0]
+            assert choice.finish_reason == "tool_calls" and choice.message.content is None
+            (call,) = choice.message.tool_calls
+        proxy.flush()
+    assert call.function.name == "calculator" and json.loads(call.function.arguments) == {"expression": "6*7"}
+    (span,) = store.query_spans(attempted.rollout_id, attempted.attempt_id)
+    recorded = span.attributes["choices"][0]
+    assert recorded["tool_calls"][0]["function"]["arguments"] == call.function.arguments
+    assert engine.tokenizer.decode(recorded["token_ids"], skip_special_tokens=True) == FORCED
+    assert len(recorded["logprobs"]) == len(recorded["token_ids"])
