@@ -27,7 +27,8 @@ class Reloader(Protocol):
 
 
 class ServerReloader:
-    """``POST /admin/reload`` on an ``agl-ops serve`` server (``adapter_path`` or ``model_path``)."""
+    """Hot reload on an ``agl-ops serve`` server (``adapter_path`` or ``model_path``) through
+    :func:`~agl_ops.llm.client.reload_model`."""
 
     def __init__(self, base_url: str, *, token: str | None = None, timeout_s: float = 600.0) -> None:
         self.base_url = base_url.rstrip("/").removesuffix("/v1")
@@ -35,17 +36,14 @@ class ServerReloader:
         self.timeout_s = timeout_s
 
     def reload(self, weights_dir: Path, version: str, *, adapter: bool = True) -> str:
-        import httpx
+        from agl_ops.llm.client import reload_model  # httpx only when a reload happens
 
-        body: dict[str, Any] = {"version": version}
-        body["adapter_path" if adapter else "model_path"] = str(Path(weights_dir).resolve())
-        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
-        resp = httpx.post(f"{self.base_url}/admin/reload", json=body, headers=headers, timeout=self.timeout_s)
-        if resp.status_code != 200:
-            raise RuntimeError(f"model server refused the reload ({resp.status_code}): {resp.text[:500]}")
-        served = resp.json().get("model_version", version)
+        path = str(Path(weights_dir).resolve())
+        served = reload_model(self.base_url, adapter_path=path if adapter else None,
+                              model_path=None if adapter else path, version=version,
+                              token=self.token, timeout_s=self.timeout_s)
         logger.info("server %s now serves %s", self.base_url, served)
-        return str(served)
+        return served
 
 
 class EngineReloader:

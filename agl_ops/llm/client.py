@@ -80,6 +80,8 @@ def reload_model(url: str, *, model_path: str | None = None, adapter_path: str |
     ``adapter_path``: a peft LoRA adapter merged into the server's base model.
     ``model_path``: a full model directory replacing the base. The call returns once
     requests already running have finished on the old weights and the new ones serve.
+    The one place that calls ``/admin/reload``; a refusal is a RuntimeError with the
+    server's answer.
     """
     if not model_path and not adapter_path:
         raise ValueError("reload_model needs model_path or adapter_path")
@@ -87,8 +89,11 @@ def reload_model(url: str, *, model_path: str | None = None, adapter_path: str |
     body = {"model_path": model_path, "adapter_path": adapter_path, "version": version}
     r = httpx.post(f"{base}/admin/reload", json=body, headers=_headers(token), timeout=timeout_s)
     if r.status_code != 200:
-        raise RuntimeError(f"reload refused by {base} ({r.status_code}): {r.text[:500]}")
-    return str(r.json()["model_version"])
+        raise RuntimeError(f"model server {base} refused the reload ({r.status_code}): {r.text[:500]}")
+    served = r.json().get("model_version", version)
+    if served is None:
+        raise RuntimeError(f"model server {base} reloaded but reported no model_version")
+    return str(served)
 
 
 class ModelServerProcess:
