@@ -39,3 +39,20 @@ def test_emit_outside_a_rollout_is_ignored_with_a_warning(caplog):
     agl.emit_reward(1.0)
     agl.emit_message("nothing")
     assert "outside a rollout" in caplog.text
+
+
+def test_without_langchain_the_hook_is_off_and_attempts_still_trace():
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.modules['langchain_core'] = None\n"  # as if LangChain were not installed
+            "from agl_ops.runner import Runner\n"
+            "from agl_ops.store import MemoryStore\n"
+            "from agl_ops.tracing import install_langchain_hook\n"
+            "from tests.sample_agents import custom_span_agent\n"
+            "assert install_langchain_hook() is False\n"
+            "store = MemoryStore(); (r,) = store.enqueue_rollouts([{'key': 'k'}])\n"
+            "Runner(custom_span_agent, store, poll_interval_s=0.01, max_rollouts=1).run()\n"
+            "assert 'lookup' in {s.name for s in store.query_spans(r.rollout_id)}\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
