@@ -24,7 +24,6 @@ import hashlib
 import json
 import re
 import shlex
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -162,13 +161,14 @@ def run_stage(name: str, workdir: str, overrides: list[str], fingerprint: str, p
     root = Path(workdir)
     stage = load_stages(root)[name]
     from agl_ops.pipeline.run import pipeline_env
+    from agl_ops.subprocesses import run_in_group
 
     env = {**pipeline_env(), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
     if pipeline_run_id:
         env["AGL_PIPELINE_RUN_ID"] = pipeline_run_id
     for argv in stage_commands(name, stage, overrides, root):
         logger.info("stage %s: %s", name, shlex.join(argv))
-        proc = subprocess.run(argv, cwd=root, env=env, capture_output=True, text=True, check=False)
+        proc = run_in_group(argv, cwd=root, env=env, capture_output=True)  # a cancel stops the stage and its servers
         tail = (proc.stdout + proc.stderr)[-4000:]
         if proc.returncode != 0:
             raise RuntimeError(f"stage {name} failed with exit code {proc.returncode}:\n{tail}")

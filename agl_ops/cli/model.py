@@ -89,9 +89,8 @@ def serve_cmd(
 
 def _serve_vllm(cfg, model_path: str, adapter: str | None, host: str, port: int, dtype: str,  # noqa: ANN001
                 name: str | None, token: str | None, dry_run: bool) -> None:
-    import subprocess
-
     from agl_ops.llm.vllm import VllmOptions, vllm_available, vllm_command, vllm_env
+    from agl_ops.subprocesses import run_in_group
 
     opts = VllmOptions(model_path=model_path, host=host, port=port, served_model_name=name,
                        dtype="auto" if dtype == "auto" else dtype, max_model_len=cfg.serve.max_model_len,
@@ -103,7 +102,7 @@ def _serve_vllm(cfg, model_path: str, adapter: str | None, host: str, port: int,
         return
     if not vllm_available():
         fail("vllm is not installed; `pip install agl-ops[vllm]` on a GPU machine (or use --backend hf)")
-    raise typer.Exit(subprocess.call(cmd, env={**os.environ, **vllm_env(opts)}))
+    raise typer.Exit(run_in_group(cmd, cwd=".", env={**os.environ, **vllm_env(opts)}).returncode)  # SIGTERM stops vLLM's workers too
 
 
 @app.command("proxy")

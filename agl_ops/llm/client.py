@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -138,6 +137,9 @@ class ModelServerProcess:
         except (ServerStartError, TimeoutError) as exc:
             self.stop()
             raise ServerStartError(f"{exc}; command: {' '.join(self.command)}\n--- log tail ---\n{self.log_tail()}") from None
+        except BaseException:  # Ctrl-C or SIGTERM while it loads: no orphan
+            self.stop()
+            raise
         logger.info("model server on %s (pid %d)", self.url, self.process.pid)
         return self
 
@@ -151,15 +153,10 @@ class ModelServerProcess:
         return reload_model(self.url, token=self.token, **kwargs)
 
     def stop(self, timeout_s: float = 20.0) -> None:
-        proc = self.process
-        if proc is None or proc.poll() is not None:
-            return
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=5)
+        from agl_ops.subprocesses import stop_process_group
+
+        if self.process is not None and self.process.poll() is None:
+            stop_process_group(self.process, timeout_s)
 
     def __enter__(self) -> ModelServerProcess:
         return self.start()

@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from agl_ops.subprocesses import run_in_group
+
 __all__ = ["ensure_repo", "pipeline_env", "read_json", "repro_command", "run_pipeline", "summary_rows", "tool"]
 
 logger = logging.getLogger(__name__)
@@ -79,9 +81,9 @@ def run_pipeline(root: Path, stages: Sequence[str] = (), *, force: bool = False,
     cmd = repro_command(stages, force)
     logger.info("running %s", " ".join(cmd))
     try:
-        code = subprocess.run(cmd, cwd=root, env=env, check=False).returncode
-    except KeyboardInterrupt:
-        code = 130
+        code = run_in_group(cmd, cwd=root, env=env).returncode
+    except (KeyboardInterrupt, SystemExit) as exc:  # passed on to dvc and the running stage
+        code = exc.code if isinstance(exc, SystemExit) and isinstance(exc.code, int) else 130
     if run_id is not None and tracking.client().get_run(run_id).info.status == "RUNNING":  # register did not close it
         status = "FINISHED" if code == 0 else ("KILLED" if code == 130 else "FAILED")
         tracking.end_pipeline_run(run_id, status=status, project_dir=root)

@@ -25,10 +25,11 @@ def tiny_params(params: dict, model_source: Path) -> dict:
     po.update(minibatch_size=3, val_limit=3, test_limit=3, max_tokens=16, n_runners=2)
     po["optimizer"]["max_tokens"] = 16
     po["search"].update(n_trials=2, bootstrap_size=2, demo_pool=4, proposed_instructions=0)
-    params["train"].update(
-        method="grpo", batch_size=2, n_rollouts=2, total_steps=1, max_time_s=None, val_limit=3, agent_max_tokens=8,
-        max_response_length=16, n_runners=4, micro_batch_size=2, mini_batch_size=4, dtype="float32", val_every=1,
-        save_every=1)
+    params["train"].update(method="grpo", agent_max_tokens=8, n_runners=4)
+    params["train"]["policy"]["dtype"] = "float32"
+    params["train"]["adapter"]["max_response_length"] = 16
+    params["train"]["grpo"].update(batch_size=2, n_rollouts=2, total_steps=1, max_time_s=None, val_limit=3,
+                                   micro_batch_size=2, mini_batch_size=4, val_every=1, save_every=1)
     params["train"]["warm_start"].update(enabled=True, steps=2, batch_size=2, micro_batch_size=2, max_time_s=None)
     params["runner"]["n_runners"] = 1
     return params
