@@ -35,7 +35,6 @@ from agl_ops.algorithms.prompt_candidates import (
     timer,
 )
 from agl_ops.algorithms.config import PromptOptParams
-from agl_ops.types import LLM
 
 __all__ = ["APO", "ucb_pick", "extract_prompt", "repair_placeholders", "format_digest", "outcome_attributes",
            "update_beam"]
@@ -162,9 +161,7 @@ class APO:
 
     def _optimizer(self, scorer: CandidateScorer) -> OptimizerLLM:
         if self.optimizer is None:
-            llm = scorer.base.get("main_llm")
-            default = llm.get_base_url() if isinstance(llm, LLM) else None
-            self.optimizer = OptimizerLLM.from_params(self.params.optimizer, default, llm.model if isinstance(llm, LLM) else None)
+            self.optimizer = OptimizerLLM.for_scorer(self.params.optimizer, scorer)
         return self.optimizer
 
     def _log(self, history: list[dict[str, float]], step: int, metrics: dict[str, float]) -> None:

@@ -312,6 +312,14 @@ class OptimizerLLM:
         return cls(endpoint, model, api_key=os.environ.get(params.api_key_env) or None,
                    temperature=params.temperature, max_tokens=params.max_tokens, timeout_s=params.timeout_s)
 
+    @classmethod
+    def for_scorer(cls, params: Any, scorer: CandidateScorer) -> OptimizerLLM:
+        """From params, defaulting to the agent's own ``main_llm`` endpoint and model."""
+        llm = scorer.base.get("main_llm")
+        if isinstance(llm, LLM):
+            return cls.from_params(params, llm.get_base_url(), llm.model)
+        return cls.from_params(params, None)
+
     def _model(self) -> str:
         if self.model is None:
             from agl_ops.llm.client import discover_model

@@ -176,9 +176,7 @@ class PromptSearch:
 
     def _optimizer(self, scorer: CandidateScorer) -> OptimizerLLM:
         if self.optimizer is None:
-            llm = scorer.base.get("main_llm")
-            default = llm.get_base_url() if isinstance(llm, LLM) else None
-            self.optimizer = OptimizerLLM.from_params(self.params.optimizer, default, llm.model if isinstance(llm, LLM) else None)
+            self.optimizer = OptimizerLLM.for_scorer(self.params.optimizer, scorer)
         return self.optimizer
 
     # -- trials ------------------------------------------------------------------------------
