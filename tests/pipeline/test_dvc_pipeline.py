@@ -77,7 +77,7 @@ def test_mlflow_runs_prompt_and_model_registry(done: tuple[Path, str]) -> None:
     children = {r.data.tags["agl.stage"]: r for r in runs if r.data.tags.get("mlflow.parentRunId") == parents[0].info.run_id}
     assert {"baseline_eval", "optimize_prompt", "train", "evaluate", "register", "promote"} <= set(children)
     assert "test_accuracy" in children["evaluate"].data.metrics
-    assert children["train"].data.params["lr"]  # the resolved params are on the runs
+    assert children["train"].data.params["grpo.lr"]  # the resolved params are on the runs
     from agl_ops import tracking
 
     prompt = tracking.load_prompt("text2sql-write_prompt", 1)
@@ -111,7 +111,7 @@ def test_a_param_change_reruns_only_what_depends_on_it(done: tuple[Path, str]) -
 
     params = (project / "params.yaml").read_text()
     changed_lr = yaml.safe_load(params)
-    changed_lr["train"]["lr"] = changed_lr["train"]["lr"] / 2
+    changed_lr["train"]["grpo"]["lr"] = changed_lr["train"]["grpo"]["lr"] / 2
     try:
         (project / "params.yaml").write_text(yaml.safe_dump(changed_lr, sort_keys=False))
         changed = json.loads(run(["dvc", "status", "--json"], project).stdout)
