@@ -115,6 +115,7 @@ class TrainParams(Section):
 class EvalParams(Section):
     split: str = Field("val", description="Split to evaluate (a key of data.splits)")
     limit: int | None = Field(100, ge=1, description="Evaluate only the first N tasks of each split (baseline_eval and evaluate use the same ones); null: all")
+    split_limits: dict[str, int | None] = Field(default_factory=lambda: {"realistic": None}, description="Per-split limits that override eval.limit (null: the whole split); the realistic dev set is small and evaluated whole")
     endpoint: str | None = Field(None, description="OpenAI-compatible endpoint; null: start the local model server on model_path")
     model: str | None = Field(None, description="Model name sent to the endpoint (null: the first of its /v1/models)")
     model_path: str = Field("models/base", description="Model the local server loads when endpoint is null")

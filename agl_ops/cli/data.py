@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from agl_ops.cli.app import ParamsOption, SetOption, app, console, fail, load_cli_params
+from agl_ops.cli.app import ParamsOption, SetOption, app, console, exits_on, fail, load_cli_params
 
 data_app = typer.Typer(help="Make and check the text-to-SQL data (Spider format).", no_args_is_help=True)
 app.add_typer(data_app, name="data")
@@ -78,11 +78,21 @@ def prepare_cmd(
 ) -> None:
     """The pipeline's data stage: data.source 'synth' generates the synthetic data into
     data.path; a folder path is checked (every split loads) and copied into data.path,
-    so DVC versions the exact data every later stage used."""
+    so DVC versions the exact data every later stage used. Either way the shipped
+    hand-written dev set (split 'realistic') is built into data.realistic_path."""
     cfg = load_cli_params(params, overrides)
     if cfg.data.source == "synth":
         synth_cmd(params=params, overrides=overrides, out=None, seed=None)
-        return
+    else:
+        _copy_source(cfg)
+    from agl_ops.tasks.sql.realistic import build_realistic
+
+    with exits_on(ValueError, OSError):
+        out = build_realistic(cfg.data.realistic_path)
+    console.print(f"realistic dev set (hand-written, evaluation only) in {out}")
+
+
+def _copy_source(cfg) -> None:  # noqa: ANN001
     from agl_ops.tasks.sql.spider import DataError, SpiderDataset
 
     source, target = Path(cfg.data.source), Path(cfg.data.path)

@@ -39,7 +39,7 @@ def run_cmd(
     code = run_pipeline(root, stages or [], force=force, track=track)
     minutes = (time.perf_counter() - started) / 60
     table = Table(title=f"agl-ops pipeline ({minutes:.1f} min)")
-    for col in ("stage", "what", "val accuracy", "test accuracy"):
+    for col in ("stage", "what", "val accuracy", "test accuracy", "realistic accuracy"):
         table.add_column(col)
     for row in summary_rows(root):
         table.add_row(*row)

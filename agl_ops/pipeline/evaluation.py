@@ -51,7 +51,9 @@ def run_evaluation(
     from agl_ops.store import MemoryStore
     from agl_ops.tasks.sql.wiring import agent_from_params, prompt_resources, tasks_from_params
 
-    tasks = {split: tasks_from_params(cfg, split, limit or cfg.eval.limit) for split in splits}  # data errors first
+    e = cfg.eval
+    tasks = {split: tasks_from_params(cfg, split, limit or e.split_limits.get(split, e.limit))  # data errors first
+             for split in splits}
     resources = prompt_resources(resolve_prompt_set(prompts, cfg.eval.prompts))  # prompt errors before a slow start
     out: dict[str, SplitEval] = {}
     server_args = ["--params", params_path] if params_path else []

@@ -101,13 +101,16 @@ def _pct(value: Any) -> str:
     return f"{value:.1%}" if isinstance(value, (int, float)) else "-"
 
 
-def summary_rows(root: Path) -> list[tuple[str, str, str, str]]:
-    """(stage, what, val, test) rows from the metrics files the stages wrote."""
-    rows: list[tuple[str, str, str, str]] = []
+def _splits(doc: dict[str, Any]) -> tuple[str, str, str]:
+    return tuple(_pct(doc.get(s, {}).get("accuracy")) for s in ("val", "test", "realistic"))  # type: ignore[return-value]
+
+
+def summary_rows(root: Path) -> list[tuple[str, ...]]:
+    """(stage, what, val, test, realistic) rows from the metrics files the stages wrote."""
+    rows: list[tuple[str, ...]] = []
     base = read_json(root / "metrics" / "baseline.json") or {}
     if base:
-        rows.append(("baseline_eval", "shipped prompts, base model", _pct(base.get("val", {}).get("accuracy")),
-                     _pct(base.get("test", {}).get("accuracy"))))
+        rows.append(("baseline_eval", "shipped prompts, base model", *_splits(base)))
     from agl_ops.config import load_params
 
     try:
@@ -121,18 +124,18 @@ def summary_rows(root: Path) -> list[tuple[str, str, str, str]]:
         what = f"baseline -> best prompt ({prompt_metrics.get('algorithm', '?')}; n={n_val}/{n_test})"
         rows.append(("optimize_prompt", what,
                      f"{_pct(val.get('baseline', {}).get('accuracy'))} -> {_pct(val.get('best', {}).get('accuracy'))}",
-                     f"{_pct(test.get('baseline', {}).get('accuracy'))} -> {_pct(test.get('best', {}).get('accuracy'))}"))
+                     f"{_pct(test.get('baseline', {}).get('accuracy'))} -> {_pct(test.get('best', {}).get('accuracy'))}",
+                     "-"))
     train = read_json(root / "metrics" / "train.json") or {}
     if train:
         what = f"{train.get('method')} ({train.get('steps', 0)} steps)"
         val = (f"{_pct(train.get('start_val_accuracy'))} -> {_pct(train.get('best_val_accuracy'))}"
                if train.get("method") == "grpo" else "-")
-        rows.append(("train", what, val, "-"))
+        rows.append(("train", what, val, "-", "-"))
     final = read_json(root / "metrics" / "eval.json") or {}
     if final:
-        rows.append(("evaluate", "best prompts, trained model", _pct(final.get("val", {}).get("accuracy")),
-                     _pct(final.get("test", {}).get("accuracy"))))
+        rows.append(("evaluate", "best prompts, trained model", *_splits(final)))
     promotion = read_json(root / "metrics" / "promotion.json") or {}
     if promotion:
-        rows.append(("register", promotion.get("message", ""), "", ""))
+        rows.append(("register", promotion.get("message", ""), "", "", ""))
     return rows

@@ -31,6 +31,7 @@ class DataParams(Section):
         description="Split name -> file (.json or .parquet) in path; real Spider: train_spider.json, dev.json")
     tables_file: str = Field("tables.json", description="Spider schema file in path (optional when database/ is present)")
     database_dir: str = Field("database", description="Folder of the SQLite databases in path")
+    realistic_path: str = Field("data/realistic", description="Where `agl-ops data prepare` builds the shipped hand-written dev set (split 'realistic': 4 databases outside the generator's domains, 122 questions); evaluated by baseline_eval and evaluate, never trained or selected on")
     synth: SynthParams = Field(default_factory=SynthParams)
 
 

@@ -18,7 +18,7 @@ from agl_ops.tasks.sql.prompts import default_prompts
 from agl_ops.tasks.sql.spider import SpiderDataset
 from agl_ops.types import LLM, PromptTemplate
 
-__all__ = ["agent_from_params", "tasks_from_params", "prompt_resources"]
+__all__ = ["REALISTIC_SPLIT", "agent_from_params", "tasks_from_params", "prompt_resources"]
 
 logger = logging.getLogger(__name__)
 
@@ -35,10 +35,24 @@ def agent_from_params(cfg: Params, *, max_turns: int | None = None, max_tokens: 
     )
 
 
+REALISTIC_SPLIT = "realistic"
+
+
 def tasks_from_params(cfg: Params, split: str, limit: int | None = None) -> list[dict[str, Any]]:
-    """Rows of ``split`` from ``data.path`` (raises DataError with a clear message)."""
+    """Rows of ``split`` from ``data.path``; ``realistic`` (unless the data has a split of
+    that name) is the shipped hand-written dev set in ``data.realistic_path``. Raises
+    DataError with a clear message."""
     d = cfg.data
-    ds = SpiderDataset(d.path, d.splits, d.tables_file, d.database_dir)
+    if split == REALISTIC_SPLIT and split not in d.splits:
+        from agl_ops.tasks.sql.realistic import SPLIT_FILE
+        from agl_ops.tasks.sql.spider import DataError
+
+        if not Path(d.realistic_path).is_dir():
+            raise DataError(f"the realistic dev set {d.realistic_path} does not exist: run `agl-ops data prepare` "
+                            "(it builds the shipped set there)")
+        ds = SpiderDataset(d.realistic_path, {split: SPLIT_FILE})
+    else:
+        ds = SpiderDataset(d.path, d.splits, d.tables_file, d.database_dir)
     return [t.to_row() for t in ds.load(split, limit)]
 
 

@@ -24,3 +24,18 @@ def test_eval_prompts_file_overrides_the_shipped_prompts(tmp_path: Path) -> None
         default_prompts()["write_prompt"].template  # no file yet (no prompt optimization run): shipped prompts
     with pytest.raises(PromptSetError, match="does not exist"):  # a path given on the command line must exist
         resolve_prompt_set(tmp_path / "none.json", None)
+
+
+def test_the_realistic_split_is_the_shipped_dev_set(tmp_path: Path) -> None:
+    from agl_ops.config import Params
+    from agl_ops.tasks.sql.realistic import build_realistic
+    from agl_ops.tasks.sql.spider import DataError
+    from agl_ops.tasks.sql.wiring import tasks_from_params
+
+    cfg = Params.model_validate({"data": {"path": str(tmp_path / "sql"), "realistic_path": str(tmp_path / "realistic")}})
+    with pytest.raises(DataError, match="agl-ops data prepare"):
+        tasks_from_params(cfg, "realistic")
+    build_realistic(tmp_path / "realistic")
+    rows = tasks_from_params(cfg, "realistic")
+    assert len(rows) >= 90 and {r["difficulty"] for r in rows} == {"easy", "medium", "hard"}
+    assert len(tasks_from_params(cfg, "realistic", limit=5)) == 5
