@@ -52,6 +52,7 @@ class GRPOResult:
     stopped: str | None
     run_dir: Path
     val_history: list[dict[str, Any]] = field(default_factory=list)
+    planned_steps: int = 0  # what the params ask for; steps < planned_steps only after a stop
 
 
 def task_key(task: Any) -> Hashable:
@@ -228,15 +229,15 @@ class GRPO:
             loop.elapsed_s = time.perf_counter() - started
             last = loop.step >= total
             if p.max_time_s is not None and loop.elapsed_s >= p.max_time_s and not last:
-                loop.stopped = f"time budget {p.max_time_s:.0f}s reached after step {loop.step}"
+                loop.stopped = f"time limit {p.max_time_s:.0f}s (safety stop) reached after step {loop.step} of {total}"
             if val and ((p.val_every and loop.step % p.val_every == 0) or last or loop.stopped):
                 self._validate(ctx, val, loop, policy)
             if loop.step % p.save_every == 0 or last or loop.stopped:
                 save_checkpoint(self.run_dir, loop, policy.trainable_state(), optimizer, scheduler,
                                 rng_state(gen), keep=p.keep_checkpoints)
         if loop.stopped:
-            logger.info("GRPO stopped early: %s", loop.stopped)
-        return self._finish(policy, loop)
+            logger.warning("GRPO stopped early: %s", loop.stopped)
+        return self._finish(policy, loop, total)
 
     def _restore(self, policy: Policy, optimizer: Any, scheduler: Any, gen: torch.Generator) -> LoopState:
         ckpt = latest_checkpoint(self.run_dir) if self.resume else None
@@ -304,6 +305,7 @@ class GRPO:
         if not rows:
             self._copy_weights(loop.step - 1, loop.step)
         metrics["time/step_s"] = time.perf_counter() - step_start
+        metrics["train/steps_planned"] = float(total)  # done = the step; both on every row
         metrics["train/resources_version"] = float(ctx.resources.version) if ctx.resources else 0.0
         self.sink.log_metrics(metrics, loop.step)
 
@@ -334,7 +336,7 @@ class GRPO:
         self.sink.log_metrics(metrics, loop.step)
         return acc
 
-    def _finish(self, policy: Policy, loop: LoopState) -> GRPOResult:
+    def _finish(self, policy: Policy, loop: LoopState, total: int) -> GRPOResult:
         p = self.params
         use_best = p.select == "best" and (self.run_dir / "best").exists()
         weights = self.run_dir / "best" if use_best else self._weights_dir(loop.step)
@@ -346,5 +348,5 @@ class GRPO:
         return GRPOResult(
             output_dir=out, steps=loop.step, start_val=hist[0].get("val/accuracy") if hist and hist[0]["step"] == 0 else None,
             best_val=loop.best_val, best_step=loop.best_step, final_val=hist[-1].get("val/accuracy") if hist else None,
-            stopped=loop.stopped, run_dir=self.run_dir, val_history=hist,
+            stopped=loop.stopped, run_dir=self.run_dir, val_history=hist, planned_steps=total,
         )

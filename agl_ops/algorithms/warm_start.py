@@ -49,6 +49,7 @@ class WarmStartResult:
     last_loss: float | None
     elapsed_s: float
     stopped: str | None = None
+    planned: int = 0  # steps the params ask for (steps < planned only when the safety time limit stopped it)
 
 
 def chat_prompt_ids(tokenizer: Any, prompt: str) -> list[int]:
@@ -90,16 +91,16 @@ def nll_loss(policy: Policy, rows: Sequence[TrainRow], denom: float) -> tuple[to
     return loss, batch.n_tokens
 
 
-def warm_start_schedule(total_steps: int) -> Callable[[int, float], float]:
-    """LR factor of step ``step`` (0-based) when a share ``spent`` of the time budget is
-    used: linear warm-up over the first 10% of steps, then cosine decay to 10% along
-    whichever runs out first, steps or time (a run cut by its budget still ends cool)."""
+def warm_start_schedule(total_steps: int) -> Callable[[int], float]:
+    """LR factor of step ``step`` (0-based): linear warm-up over the first 10% of steps,
+    then cosine decay to 10% at the last step. A function of the step alone, so the same
+    params give the same model on a fast or a busy machine."""
     warm = max(1, total_steps // 10)
 
-    def factor(step: int, spent: float = 0.0) -> float:
+    def factor(step: int) -> float:
         if step < warm:
             return (step + 1) / warm
-        progress = min(1.0, max((step - warm) / max(1, total_steps - warm), spent))
+        progress = min(1.0, (step - warm) / max(1, total_steps - warm))
         return 0.1 + 0.9 * 0.5 * (1.0 + math.cos(math.pi * progress))
 
     return factor
@@ -125,8 +126,9 @@ def warm_start(
     seed: int = 0, clock: Callable[[], float] = time.perf_counter,
 ) -> WarmStartResult:
     """Fine-tune ``policy``'s trainable weights on ``rows`` (token-mean NLL of the
-    answers) for ``params.steps`` steps or until ``params.max_time_s``; logs
-    ``warm_start/*`` metrics per step to ``sink``."""
+    answers) for ``params.steps`` steps; ``params.max_time_s`` is only a safety stop
+    (reported in the result when it cuts the run short). Logs ``warm_start/*`` metrics
+    per step to ``sink`` (with the steps planned, so done vs planned is on every row)."""
     if not rows:
         raise ValueError("warm start needs at least one example")
     sink = as_sink(sink) if sink is not None else None
@@ -141,7 +143,7 @@ def warm_start(
     policy.model.train()
     elapsed = 0.0
     for step, idx in enumerate(plan, start=1):
-        lr = params.lr * schedule(step - 1, elapsed / params.max_time_s if params.max_time_s else 0.0)
+        lr = params.lr * schedule(step - 1)
         for group in optimizer.param_groups:
             group["lr"] = lr
         batch = [rows[i] for i in idx]
@@ -160,13 +162,15 @@ def warm_start(
         elapsed = clock() - start
         if sink is not None:
             sink.log_metrics({"warm_start/loss": total, "warm_start/grad_norm": norm, "warm_start/lr": lr,
-                      "warm_start/tokens": float(tokens), "warm_start/elapsed_s": elapsed}, step)
+                              "warm_start/tokens": float(tokens), "warm_start/elapsed_s": elapsed,
+                              "warm_start/steps_planned": float(len(plan))}, step)
         if params.max_time_s is not None and elapsed >= params.max_time_s and step < len(plan):
-            stopped = f"time budget {params.max_time_s:.0f}s reached after step {step}"
+            stopped = f"time limit {params.max_time_s:.0f}s (safety stop) reached after step {step} of {len(plan)}"
+            logger.warning("warm start cut short: %s; the model is not the one these params plan", stopped)
             break
     elapsed = clock() - start
     logger.info("warm start: %d steps, loss %.3f -> %.3f, %.0fs%s", done, first or 0.0, last or 0.0, elapsed,
                 f" ({stopped})" if stopped else "")
     return WarmStartResult(steps=done, examples=len(rows), seen=done * batch_size, first_loss=first, last_loss=last,
-                           elapsed_s=elapsed, stopped=stopped)
+                           elapsed_s=elapsed, stopped=stopped, planned=len(plan))
 

@@ -76,7 +76,7 @@ def _report(result: Any) -> None:
     def pct(x: float | None) -> str:
         return "-" if x is None else f"{x:.1%}"
 
-    console.print(f"GRPO: {result.steps} steps; val accuracy start {pct(result.start_val)}, best {pct(result.best_val)} "
+    console.print(f"GRPO: {result.steps} of {result.planned_steps} steps; val accuracy start {pct(result.start_val)}, best {pct(result.best_val)} "
                   f"(step {result.best_step}), last {pct(result.final_val)}"
-                  + (f"; stopped early: {result.stopped}" if result.stopped else ""))
+                  + (f"; [yellow]stopped early: {result.stopped}[/]" if result.stopped else ""))
     console.print(f"model: {result.output_dir}  metrics: {result.run_dir / 'metrics.jsonl'}")

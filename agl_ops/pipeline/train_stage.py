@@ -157,10 +157,15 @@ def run_grpo_stage(cfg: Params, *, endpoint: str | None = None, prompts: str | P
     resume = prepare_run_dir(cfg.train.run_dir, run_identity(cfg, start_prompts), resume)
     with tracked_sink(cfg, track) as sink:
         result = train_grpo(cfg, endpoint=endpoint, prompts=prompts, sink=sink, resume=resume)
-    summary = {"method": "grpo", "steps": result.steps, "start_val_accuracy": result.start_val,
-               "best_val_accuracy": result.best_val, "best_step": result.best_step,
-               "final_val_accuracy": result.final_val, "stopped": result.stopped,
+    summary = {"method": "grpo", "steps": result.steps, "steps_planned": result.planned_steps,
+               "start_val_accuracy": result.start_val, "best_val_accuracy": result.best_val,
+               "best_step": result.best_step, "final_val_accuracy": result.final_val, "stopped": result.stopped,
                "output_dir": str(result.output_dir) if result.output_dir else None}
+    warm = Path(cfg.train.run_dir) / "warm_start" / "warm_start.json"
+    if cfg.train.warm_start.enabled and warm.is_file():
+        ws = json.loads(warm.read_text())
+        summary.update(warm_start_steps=ws.get("steps"), warm_start_steps_planned=ws.get("planned"),
+                       warm_start_stopped=ws.get("stopped"))
     write_train_outputs(summary, metrics, plots, result.run_dir)
     return result
 

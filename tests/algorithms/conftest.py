@@ -30,7 +30,7 @@ def tiny_policy_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 # The GRPO values the algorithm tests were written against (the code defaults before
 # params.yaml's values became the defaults): small groups, no KL, no time budget.
-TEST_GRPO = {"n_rollouts": 4, "max_time_s": None, "lr": 2e-4, "mini_batch_size": None, "advantage": "grpo",
+TEST_GRPO = {"n_rollouts": 4, "total_steps": None, "max_time_s": None, "lr": 2e-4, "mini_batch_size": None, "advantage": "grpo",
              "kl_coef": 0.0, "temperature": 1.0, "val_limit": None, "select": "best"}
 
 

@@ -83,7 +83,7 @@ def test_grpo_loop_end_to_end(tmp_path: Path, tiny_policy_dir: Path) -> None:
                       initial_resources={"main_llm": LLM(endpoint="http://127.0.0.1:9", model="tiny", proxied=False)})
     tasks = make_tasks(8)
     result = trainer.fit(scripted_agent, tasks, tasks[:4])
-    assert result.steps == 3
+    assert result.steps == 3 and result.planned_steps == 3 and result.stopped is None
     assert [v for _, v, _ in reloader.calls] == ["grpo-step-0", "grpo-step-1", "grpo-step-2", "grpo-step-3"]
     # every update published a new resources version with the train temperature
     latest = store.get_resources()
