@@ -2,38 +2,16 @@
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 from agl_ops.cli.app import ParamsOption, SetOption, app, console, exits_on, fail, load_cli_params
+from agl_ops.pipeline.files import replaced_atomically
 
 data_app = typer.Typer(help="Make and check the text-to-SQL data (Spider format).", no_args_is_help=True)
 app.add_typer(data_app, name="data")
-
-
-@contextmanager
-def _replaced_atomically(target: Path) -> Iterator[Path]:
-    """A sibling folder to write into that replaces ``target`` only when the block
-    completes: a failed or interrupted run (Ctrl-C) leaves the previous data whole."""
-    tmp = target.with_name(f".{target.name}.partial")
-    shutil.rmtree(tmp, ignore_errors=True)  # left by a run that was killed
-    tmp.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        yield tmp
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    old = target.with_name(f".{target.name}.old")
-    shutil.rmtree(old, ignore_errors=True)
-    if target.exists():
-        target.rename(old)
-    tmp.rename(target)
-    shutil.rmtree(old, ignore_errors=True)
 
 
 @data_app.command("synth")
@@ -58,7 +36,7 @@ def synth_cmd(
     chosen = seed if seed is not None else (synth.seed if synth.seed is not None else cfg.seed)
     target = out or Path(cfg.data.path)
     try:
-        with _replaced_atomically(target) as partial:
+        with replaced_atomically(target) as partial:
             report = generate_dataset(partial, synth.model_copy(update={"seed": chosen}))
     except (ValueError, RuntimeError) as exc:
         fail(exc)
@@ -93,21 +71,32 @@ def prepare_cmd(
 
 
 def _copy_source(cfg) -> None:  # noqa: ANN001
-    from agl_ops.tasks.sql.spider import DataError, SpiderDataset
+    """Check ``data.source`` and copy it into ``data.path`` (hard links where possible):
+    every split must load, else the previous data stays. Spider's own release layout
+    (train_spider.json, dev.json) gets our split files written beside its own."""
+    import json
+
+    from agl_ops.pipeline.files import copy_tree_linked
+    from agl_ops.tasks.sql.spider import DataError, SpiderDataset, release_splits
 
     source, target = Path(cfg.data.source), Path(cfg.data.path)
+    if not source.is_dir():
+        fail(f"data.source {source} is not a folder (a Spider-format folder, or 'synth')")
     if source.resolve() == target.resolve():
         fail(f"data.source and data.path are the same folder ({source}); point data.path at the project's copy, "
              "e.g. data/sql")
-    try:
-        ds = SpiderDataset(source, cfg.data.splits, cfg.data.tables_file, cfg.data.database_dir)
-        counts = {split: len(ds.load(split)) for split in cfg.data.splits}
-    except DataError as exc:
-        fail(exc)
-    from agl_ops.pipeline.files import replace_tree
-
-    replace_tree(source, target)  # interrupted: the previous data stays as it was
-    console.print(f"copied {source} -> {target}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    splits = cfg.data.splits
+    with exits_on(DataError):
+        layout = release_splits(source) if any(not (source / f).is_file() for f in splits.values()) else None
+        with replaced_atomically(target) as partial:
+            copy_tree_linked(source, partial)
+            for split, rows in (layout or {}).items():
+                if split in splits:
+                    (partial / splits[split]).write_text(json.dumps(rows, ensure_ascii=False))
+            ds = SpiderDataset(partial, splits, cfg.data.tables_file, cfg.data.database_dir)
+            counts = {split: len(ds.load(split)) for split in splits}
+    how = " (Spider release: train_spider.json -> train, dev.json split by database -> val/test)" if layout else ""
+    console.print(f"copied {source} -> {target}{how}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
 
 
 @data_app.command("check")

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["copy_tree_linked", "replace_tree"]
+__all__ = ["copy_tree_linked", "replace_tree", "replaced_atomically"]
 
 
 def _link_or_copy(src: str, dst: str) -> None:
@@ -23,15 +25,30 @@ def copy_tree_linked(source: str | Path, target: str | Path) -> Path:
     return Path(target)
 
 
-def replace_tree(source: str | Path, target: str | Path) -> Path:
-    """Make ``target`` a (linked) copy of ``source`` via a sibling temp folder swapped in at
-    the end: an interrupted copy leaves the previous ``target`` intact."""
+@contextmanager
+def replaced_atomically(target: str | Path) -> Iterator[Path]:
+    """A sibling folder to write into that replaces ``target`` only when the block
+    completes: a failed or interrupted run (Ctrl-C, SIGTERM) leaves the previous
+    ``target`` whole, and the swap itself is two renames."""
     dst = Path(target)
-    tmp = dst.with_name(dst.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    copy_tree_linked(source, tmp)
+    tmp = dst.with_name(f".{dst.name}.partial")
+    shutil.rmtree(tmp, ignore_errors=True)  # left by a run that was killed
+    tmp.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    old = dst.with_name(f".{dst.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
     if dst.exists():
-        shutil.rmtree(dst)
+        dst.rename(old)
     tmp.rename(dst)
-    return dst
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def replace_tree(source: str | Path, target: str | Path) -> Path:
+    """Make ``target`` a (linked) copy of ``source``, swapped in only once complete."""
+    with replaced_atomically(target) as tmp:
+        copy_tree_linked(source, tmp)
+    return Path(target)

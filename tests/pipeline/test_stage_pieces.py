@@ -59,3 +59,32 @@ def test_a_checkpoint_is_resumed_only_by_the_run_that_wrote_it(tmp_path: Path) -
     assert prepare_run_dir(run_dir, {"lr": 1e-4}, resume=True) is True  # same run: continue
     assert prepare_run_dir(run_dir, {"lr": 5e-5}, resume=True) is False  # another lr: start over
     assert (tmp_path / "train.stale" / "ckpt-1").is_dir() and not (run_dir / "ckpt-1").exists()
+
+
+def test_data_prepare_takes_spider_s_own_release_layout(project: Path) -> None:
+    """A real Spider copy (train_spider.json + dev.json + database/) works with the default
+    params: its dev set becomes val and test by database, train_spider is train."""
+    spider = project / "spider-release"
+    CliRunner().invoke(app, ["data", "synth", "--out", str(spider)])
+    for name in ("train", "val", "test"):
+        rows = json.loads((spider / f"{name}.json").read_text())
+        for r in rows:  # Spider's rows carry more fields; the loader needs only its own
+            r.update(query_toks=r["query"].split(), sql={})
+        (spider / f"{name}.json").unlink()
+        (spider / f"{name}.json.rows").write_text(json.dumps(rows))
+    (spider / "train.json.rows").rename(spider / "train_spider.json")
+    dev = json.loads((spider / "val.json.rows").read_text()) + json.loads((spider / "test.json.rows").read_text())
+    (spider / "dev.json").write_text(json.dumps(dev))
+    for leftover in spider.glob("*.rows"):
+        leftover.unlink()
+    result = CliRunner().invoke(app, ["data", "prepare", "--set", f"data.source={spider}"])
+    assert result.exit_code == 0, result.output
+    assert "Spider release" in result.output
+    val = json.loads((project / "data/sql/val.json").read_text())
+    test = json.loads((project / "data/sql/test.json").read_text())
+    assert len(val) + len(test) == len(dev) and val and test
+    assert not {r["db_id"] for r in val} & {r["db_id"] for r in test}  # whole databases, as in Spider
+    assert len(json.loads((project / "data/sql/train.json").read_text())) == 20
+    assert not (spider / "train.json").exists()  # the user's copy is left as it was
+    checked = CliRunner().invoke(app, ["data", "check"])  # every split loads, every gold query runs
+    assert checked.exit_code == 0, checked.output

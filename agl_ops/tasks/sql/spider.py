@@ -16,7 +16,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-__all__ = ["DataError", "SqlTask", "SpiderDataset", "load_split", "tasks_as_rows", "spider_hardness", "DIFFICULTIES"]
+__all__ = ["DataError", "SqlTask", "SpiderDataset", "load_split", "release_splits", "tasks_as_rows", "spider_hardness",
+           "DIFFICULTIES"]
 
 DIFFICULTIES = ("easy", "medium", "hard", "extra")
 
@@ -165,6 +166,29 @@ def load_split(
 ) -> list[SqlTask]:
     """Shortcut: ``SpiderDataset(root, split_files).load(split)``."""
     return SpiderDataset(root, split_files, **kwargs).load(split, limit)
+
+
+def release_splits(root: str | Path) -> dict[str, list[Any]] | None:
+    """Spider's own release layout (``train_spider.json`` [+ ``train_others.json``],
+    ``dev.json``, ``database/``) as train/val/test rows, or None for another layout.
+
+    Spider ships no labelled test split, so its dev set becomes ours by database: every
+    other dev database (sorted by id) goes to val, the rest to test. Both are databases
+    never seen in train, as in Spider, and val/test never share one."""
+    base = Path(root)
+    if not (base / "train_spider.json").is_file() or not (base / "dev.json").is_file():
+        return None
+    train = _read_rows(base / "train_spider.json")
+    if (base / "train_others.json").is_file():
+        train += _read_rows(base / "train_others.json")
+    dev = _read_rows(base / "dev.json")
+    db_ids = sorted({str(r.get("db_id")) for r in dev if isinstance(r, Mapping)})
+    val_dbs = set(db_ids[0::2])
+    val = [r for r in dev if isinstance(r, Mapping) and str(r.get("db_id")) in val_dbs]
+    test = [r for r in dev if not (isinstance(r, Mapping) and str(r.get("db_id")) in val_dbs)]
+    if not test:
+        raise DataError(f"{base / 'dev.json'} has {len(db_ids)} database(s): val and test need at least two")
+    return {"train": train, "val": val, "test": test}
 
 
 def tasks_as_rows(tasks: Sequence[SqlTask]) -> list[dict[str, Any]]:
