@@ -32,6 +32,7 @@ class DataParams(Section):
     tables_file: str = Field("tables.json", description="Spider schema file in path (optional when database/ is present)")
     database_dir: str = Field("database", description="Folder of the SQLite databases in path")
     realistic_path: str = Field("data/realistic", description="Where `agl-ops data prepare` builds the shipped hand-written dev set (split 'realistic': 4 databases outside the generator's domains, 122 questions); evaluated by baseline_eval and evaluate, never trained or selected on")
+    prompt_dev_databases: int = Field(2, ge=0, description="Train databases held out of training (warm start, GRPO) for prompt optimization to score candidates on: the shipped model never saw them, so scores discriminate; val and test are never used for it (split 'prompt_dev'; 0: none)")
     synth: SynthParams = Field(default_factory=SynthParams)
 
 

@@ -6,8 +6,9 @@ agent (eval, dev, prompt optimization, training).
 
 from __future__ import annotations
 
+import hashlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +16,10 @@ from agl_ops.config import Params
 from agl_ops.tasks.sql.agent import LitSQLAgent
 from agl_ops.tasks.sql.execution import ExecLimits
 from agl_ops.tasks.sql.prompts import default_prompts
-from agl_ops.tasks.sql.spider import SpiderDataset
+from agl_ops.tasks.sql.spider import DataError, SpiderDataset
 from agl_ops.types import LLM, PromptTemplate
 
-__all__ = ["REALISTIC_SPLIT", "agent_from_params", "tasks_from_params", "prompt_resources"]
+__all__ = ["PROMPT_DEV_SPLIT", "REALISTIC_SPLIT", "agent_from_params", "prompt_dev_databases", "tasks_from_params", "prompt_resources"]
 
 logger = logging.getLogger(__name__)
 
@@ -36,24 +37,41 @@ def agent_from_params(cfg: Params, *, max_turns: int | None = None, max_tokens: 
 
 
 REALISTIC_SPLIT = "realistic"
+PROMPT_DEV_SPLIT = "prompt_dev"
+
+
+def prompt_dev_databases(db_ids: Iterable[str], n: int) -> set[str]:
+    """The ``n`` train databases held out for prompt optimization: a stable pick by hash
+    of the id (the same databases whatever the data size or order)."""
+    return set(sorted(set(db_ids), key=lambda d: hashlib.sha1(d.encode()).hexdigest())[:n])
 
 
 def tasks_from_params(cfg: Params, split: str, limit: int | None = None) -> list[dict[str, Any]]:
-    """Rows of ``split`` from ``data.path``; ``realistic`` (unless the data has a split of
-    that name) is the shipped hand-written dev set in ``data.realistic_path``. Raises
-    DataError with a clear message."""
+    """Rows of ``split`` from ``data.path``. ``train`` leaves out the databases held out
+    for prompt optimization (``data.prompt_dev_databases``), which form the split
+    ``prompt_dev``; ``realistic`` (unless the data has a split of that name) is the
+    shipped hand-written dev set in ``data.realistic_path``. Raises DataError with a
+    clear message."""
     d = cfg.data
     if split == REALISTIC_SPLIT and split not in d.splits:
         from agl_ops.tasks.sql.realistic import SPLIT_FILE
-        from agl_ops.tasks.sql.spider import DataError
 
         if not Path(d.realistic_path).is_dir():
             raise DataError(f"the realistic dev set {d.realistic_path} does not exist: run `agl-ops data prepare` "
                             "(it builds the shipped set there)")
-        ds = SpiderDataset(d.realistic_path, {split: SPLIT_FILE})
-    else:
-        ds = SpiderDataset(d.path, d.splits, d.tables_file, d.database_dir)
-    return [t.to_row() for t in ds.load(split, limit)]
+        return [t.to_row() for t in SpiderDataset(d.realistic_path, {split: SPLIT_FILE}).load(split, limit)]
+    dataset = SpiderDataset(d.path, d.splits, d.tables_file, d.database_dir)
+    held_out = split == PROMPT_DEV_SPLIT and split not in d.splits
+    if not held_out and not (split == "train" and d.prompt_dev_databases):
+        return [t.to_row() for t in dataset.load(split, limit)]
+    rows = [t.to_row() for t in dataset.load("train")]
+    db_ids = {r["db_id"] for r in rows}
+    held = prompt_dev_databases(db_ids, d.prompt_dev_databases)
+    if held and held == db_ids:
+        raise DataError(f"data.prompt_dev_databases={d.prompt_dev_databases} would hold out all {len(db_ids)} "
+                        "train databases; lower it")
+    kept = [r for r in rows if (r["db_id"] in held) == held_out]
+    return kept[:limit] if limit else kept
 
 
 def prompt_resources(prompts: str | Path | None = None, *,

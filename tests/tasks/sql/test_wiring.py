@@ -39,3 +39,22 @@ def test_the_realistic_split_is_the_shipped_dev_set(tmp_path: Path) -> None:
     rows = tasks_from_params(cfg, "realistic")
     assert len(rows) >= 90 and {r["difficulty"] for r in rows} == {"easy", "medium", "hard"}
     assert len(tasks_from_params(cfg, "realistic", limit=5)) == 5
+
+
+def test_prompt_dev_databases_are_held_out_of_train(tmp_path: Path) -> None:
+    from agl_ops.config import Params
+    from agl_ops.tasks.sql.spider import DataError
+    from agl_ops.tasks.sql.synth import SynthParams, generate_dataset
+    from agl_ops.tasks.sql.wiring import tasks_from_params
+
+    generate_dataset(tmp_path / "sql", SynthParams(seed=2, train_size=60, val_size=6, test_size=6))
+    cfg = Params.model_validate({"data": {"path": str(tmp_path / "sql"), "prompt_dev_databases": 2}})
+    train, dev = tasks_from_params(cfg, "train"), tasks_from_params(cfg, "prompt_dev")
+    everything = tasks_from_params(cfg.model_copy(update={"data": cfg.data.model_copy(update={"prompt_dev_databases": 0})}),
+                                   "train")
+    assert len({r["db_id"] for r in dev}) == 2 and not {r["db_id"] for r in dev} & {r["db_id"] for r in train}
+    assert sorted(r["id"] for r in train + dev) == sorted(r["id"] for r in everything)
+    assert len(tasks_from_params(cfg, "prompt_dev", limit=3)) == 3
+    greedy = cfg.model_copy(update={"data": cfg.data.model_copy(update={"prompt_dev_databases": 99})})
+    with pytest.raises(DataError, match="would hold out all"):
+        tasks_from_params(greedy, "train")
