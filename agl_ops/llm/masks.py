@@ -77,10 +77,11 @@ class Matcher:
         self._m = matcher
 
     def fill(self, bitmask: torch.Tensor, row: int) -> None:
-        """Write the tokens allowed next into ``bitmask[row]``."""
-        import llguidance.torch
-
-        llguidance.torch.fill_next_token_bitmask(self._m, bitmask, row)
+        """Write the tokens allowed next into ``bitmask[row]`` (a contiguous int32 CPU
+        tensor from :func:`allocate_bitmask`). Not via ``llguidance.torch``: importing it
+        costs ~6 s (it torch.compiles a kernel we do not use)."""
+        words = bitmask.shape[1]
+        self._m.unsafe_compute_mask_ptr(bitmask.data_ptr() + row * words * 4, words * 4)
 
     def accept(self, token: int) -> bool:
         """Advance by ``token``; False if the grammar does not allow it."""

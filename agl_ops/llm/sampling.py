@@ -57,7 +57,9 @@ def _inverse_cdf(weights: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
     """Index drawn from each row of unnormalised ``weights`` with uniforms ``u``."""
     cum = weights.cumsum(-1)
     target = (u * cum[:, -1])[:, None]
-    return torch.searchsorted(cum, target).flatten().clamp_(max=weights.shape[-1] - 1)
+    # right: the first index whose cumulative weight EXCEEDS the target, so a zero-weight
+    # token (a masked one) is never drawn, not even with u == 0
+    return torch.searchsorted(cum, target, right=True).flatten().clamp_(max=weights.shape[-1] - 1)
 
 
 MASKED = -1e30  # a disallowed token's logit offset: exp() gives exactly 0, like -inf, without inf arithmetic
@@ -89,6 +91,28 @@ def apply_token_bitmask(logits: torch.Tensor, bitmask: torch.Tensor, rows: list[
         logits.index_add_(0, torch.tensor(rows), bias)
 
 
+_EXP_FLOOR = -87.0  # exp() below this underflows float32, and torch's exp takes a ~10x slower path there
+
+
+def _weights(centered: torch.Tensor) -> torch.Tensor:
+    """exp(centered), with the entries that underflow (masked tokens: all but a few of a
+    constrained row) set to 0 without passing through exp's slow underflow path."""
+    tiny = centered < _EXP_FLOOR
+    return centered.clamp_(min=_EXP_FLOOR).exp_().masked_fill_(tiny, 0.0)
+
+
+def _logsumexp(logits: torch.Tensor, masked_rows: list[int]) -> torch.Tensor:
+    """Row-wise logsumexp; masked rows without torch.logsumexp's slow underflow path (10x there)."""
+    if not masked_rows:
+        return torch.logsumexp(logits, dim=-1)
+    index = torch.tensor(masked_rows)
+    rows = logits[index]
+    top = rows.amax(-1, keepdim=True)
+    lse = torch.logsumexp(logits, dim=-1) if len(masked_rows) < logits.shape[0] else torch.empty(logits.shape[0])
+    lse[index] = (top + _weights(rows - top).sum(-1, keepdim=True).log()).flatten()
+    return lse
+
+
 def sample_step(
     logits: torch.Tensor,
     params: list[SamplingParams],
@@ -110,12 +134,13 @@ def sample_step(
     if full:
         temps = torch.tensor([params[i].temperature for i in full])[:, None]
         scaled = logits[full] / temps
-        weights = (scaled - scaled.amax(-1, keepdim=True)).exp_()
+        centered = scaled - scaled.amax(-1, keepdim=True)
+        weights = _weights(centered) if masked_rows else centered.exp_()
         chosen[full] = _inverse_cdf(weights, _uniforms(full, generators))
     nucleus = [i for i, p in enumerate(params) if p.temperature > 0 and p.top_p < 1.0]
     if nucleus:
         chosen[nucleus] = _sample_top_p(logits, nucleus, params, generators)
-    lse = torch.logsumexp(logits, dim=-1)
+    lse = _logsumexp(logits, masked_rows or [])
     token_logprobs = logits.gather(1, chosen[:, None]).flatten() - lse
     out = StepOutput(chosen.tolist(), token_logprobs.tolist())
     k = max(p.top_logprobs for p in params)

@@ -207,3 +207,23 @@ def test_constrained_sql_agent_on_the_tiny_model(model_server: BackgroundServer,
     assert outcome.first_query.upper().startswith("SELECT")
     assert grammar_accepts(compiler, grammar, outcome.first_query, complete=False)
     assert grammar_accepts(compiler, grammar, outcome.final_query, complete=False)
+
+
+def test_grammars_compile_once_per_text(engine: Engine) -> None:
+    first = engine.compile_constraint(Constraint("grammar", SMALL))
+    assert engine.compile_constraint(Constraint("grammar", SMALL)) is first  # the LRU: one compile per distinct text
+    other = engine.compile_constraint(Constraint("regex", "[a-z]+"))
+    assert other is not first and engine._grammars.cached == 2
+    m1, m2 = first.matcher(), first.matcher()  # each sequence its own state
+    assert m1.accept(engine.tokenizer.encode("SELECT", add_special_tokens=False)[0]) and not m2.accepting
+
+
+def test_streaming_constrained_chat(model_server: BackgroundServer) -> None:
+    import json as _json
+
+    with httpx.stream("POST", f"{model_server.url}/v1/chat/completions", timeout=120, json={
+            "messages": MSG, "max_tokens": 30, "stream": True, "guided_grammar": SMALL}) as r:
+        assert r.status_code == 200 and r.headers["x-agl-constraint"].startswith("grammar sha256=")
+        events = [line[6:] for line in r.iter_lines() if line.startswith("data: ") and line != "data: [DONE]"]
+    text = "".join(c["choices"][0]["delta"].get("content") or "" for c in map(_json.loads, events) if c["choices"])
+    assert text in SMALL_TEXTS
