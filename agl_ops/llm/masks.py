@@ -126,10 +126,13 @@ class GrammarCompiler:
         self.cache_size = cache_size
         self._cache: OrderedDict[tuple[str, str], CompiledConstraint] = OrderedDict()
         self._lock = threading.Lock()
+        self._ll: Any = None
 
     @property
     def ll_tokenizer(self) -> Any:
-        return _ll_tokenizer(self.tokenizer, self.vocab_size, self.eos_ids)
+        if self._ll is None:  # reading the tokenizer's JSON alone costs ~0.5 s: once per compiler
+            self._ll = _ll_tokenizer(self.tokenizer, self.vocab_size, self.eos_ids)
+        return self._ll
 
     def compile(self, constraint: Constraint | str) -> CompiledConstraint:
         """The compiled ``constraint`` (a plain string is a grammar); ConstraintError
