@@ -16,6 +16,7 @@ _EXPORTS = {
     "rollout": "agl_ops.agent",
     "LLM": "agl_ops.types",
     "PromptTemplate": "agl_ops.types",
+    "Settings": "agl_ops.types",
     "Rollout": "agl_ops.types",
     "Attempt": "agl_ops.types",
     "AttemptedRollout": "agl_ops.types",

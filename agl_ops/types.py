@@ -26,6 +26,7 @@ __all__ = [
     "Triplet",
     "LLM",
     "PromptTemplate",
+    "Settings",
     "Resource",
     "ResourcesUpdate",
     "new_id",
@@ -203,7 +204,16 @@ class PromptTemplate(BaseModel):
         return self.template.format(**kwargs)
 
 
-Resource = Annotated[Union[LLM, PromptTemplate], Field(discriminator="resource_type")]
+class Settings(BaseModel):
+    """Knobs of an agent that an optimizer may tune besides its prompts (JSON values):
+    how many demonstrations to show, whether decoding is constrained... The agent
+    documents the keys it reads; unknown keys are ignored."""
+
+    resource_type: Literal["settings"] = "settings"
+    values: dict[str, Any] = Field(default_factory=dict)
+
+
+Resource = Annotated[Union[LLM, PromptTemplate, Settings], Field(discriminator="resource_type")]
 
 
 class ResourcesUpdate(BaseModel):

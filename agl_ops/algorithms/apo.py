@@ -17,7 +17,7 @@ import logging
 import math
 import random
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from agl_ops.algorithms.base import AlgorithmContext
@@ -140,15 +140,18 @@ class APO:
     ``optimizer`` defaults to the agent's own model endpoint (``main_llm``) unless
     ``params.optimizer`` or ``AGL_OPTIMIZER_ENDPOINT`` names another one. ``describe``
     turns a failed rollout into the text a critique shows (the SQL task's:
-    :func:`agl_ops.tasks.sql.prompt_space.describe_sql_failure`).
+    :func:`agl_ops.tasks.sql.prompt_space.describe_sql_failure`); ``optional_fields``
+    names, per prompt, the placeholders an edit may leave out.
     """
 
     name = "apo"
 
     def __init__(self, params: PromptOptParams | None = None, *, optimizer: OptimizerLLM | None = None,
-                 sink: Any = None, seed: int = 0, describe: DescribeFn = format_digest) -> None:
+                 sink: Any = None, seed: int = 0, describe: DescribeFn = format_digest,
+                 optional_fields: Mapping[str, frozenset[str]] | None = None) -> None:
         self.params = params or PromptOptParams()
         self.describe = describe
+        self.optional_fields = dict(optional_fields or {})  # per prompt: placeholders an edit may drop
         self.optimizer = optimizer
         self.sink = sink
         self.seed = seed if self.params.seed is None else self.params.seed
@@ -257,7 +260,8 @@ class APO:
                 child = Candidate(id=self._new_id(), prompts={**parent.prompts, role: text}, parent_id=parent.id,
                                   origin="edit", round=rnd, config={"role": role, "critique": critique[:1500]})
                 key = json.dumps(child.prompts, sort_keys=True)
-                child.rejected = check_template(text, required[role], max_chars=p.max_prompt_chars) or \
+                child.rejected = check_template(text, required[role], max_chars=p.max_prompt_chars,
+                                                optional=self.optional_fields.get(role, frozenset())) or \
                     ("same as an earlier prompt" if key in seen else None)
                 candidates.append(child)
                 if child.rejected:

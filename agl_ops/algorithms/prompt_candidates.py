@@ -128,10 +128,10 @@ def template_fields(template: str) -> set[str]:
 
 
 def check_template(template: str, required: set[str] | frozenset[str], *, max_chars: int,
-                   min_chars: int = 20) -> str | None:
+                   min_chars: int = 20, optional: set[str] | frozenset[str] = frozenset()) -> str | None:
     """Why ``template`` cannot be used (None when it can): every required placeholder
-    once or more, no other placeholder, plain ``{name}`` fields only (so it stores in
-    MLflow's registry), and a length in bounds."""
+    once or more (``optional`` ones may be left out), no other placeholder, plain
+    ``{name}`` fields only (so it stores in MLflow's registry), and a length in bounds."""
     if not isinstance(template, str) or not template.strip():
         return "empty"
     if len(template) > max_chars:
@@ -149,7 +149,7 @@ def check_template(template: str, required: set[str] | frozenset[str], *, max_ch
         if not name.isidentifier() or spec or conversion:
             return f"placeholder {{{name}}} is not a plain field"
         names.add(name)
-    missing, unknown = set(required) - names, names - set(required)
+    missing, unknown = set(required) - set(optional) - names, names - set(required) - set(optional)
     if missing:
         return f"placeholder(s) missing: {', '.join('{' + m + '}' for m in sorted(missing))}"
     if unknown:

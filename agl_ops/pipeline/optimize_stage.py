@@ -53,8 +53,10 @@ def _flat(report: Mapping[str, Any]) -> dict[str, float]:
 def _apo(cfg: Params, optimizer: Any, sink: Any) -> Any:
     from agl_ops.algorithms.apo import APO
     from agl_ops.tasks.sql.prompt_space import describe_sql_failure
+    from agl_ops.tasks.sql.prompts import OPTIONAL_FIELDS
 
-    return APO(cfg.prompt_opt, optimizer=optimizer, sink=sink, seed=cfg.seed, describe=describe_sql_failure)
+    return APO(cfg.prompt_opt, optimizer=optimizer, sink=sink, seed=cfg.seed, describe=describe_sql_failure,
+               optional_fields=OPTIONAL_FIELDS)
 
 
 def _search(cfg: Params, optimizer: Any, sink: Any) -> Any:

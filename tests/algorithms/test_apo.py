@@ -14,6 +14,7 @@ from agl_ops.algorithms.apo import APO, extract_prompt, repair_placeholders, ucb
 from agl_ops.algorithms.prompt_candidates import Candidate, check_template
 from agl_ops.config import PromptOptParams
 from agl_ops.tasks.sql.prompt_space import describe_sql_failure
+from agl_ops.tasks.sql.prompts import OPTIONAL_FIELDS
 from tests.algorithms.prompt_env import ScriptedModel, fit, synth_rows
 
 MARK = "Use the real column names."
@@ -53,7 +54,7 @@ BAD_EDIT = "BAD. Write anything.\n{schema}\nQuestion: {question}"
 def test_apo_keeps_the_better_edit_and_bounds_the_beam(rows: dict) -> None:
     model = ScriptedModel(rows, good=lambda prompt, row: MARK in prompt, optimizer=_edits(GOOD_EDIT, BAD_EDIT))
     with model.fake.serve() as server:
-        result = fit(APO(_params(), seed=1, describe=describe_sql_failure), server.url, rows)
+        result = fit(APO(_params(), seed=1, describe=describe_sql_failure, optional_fields=OPTIONAL_FIELDS), server.url, rows)
 
     assert result.improved and result.best.prompts["write_prompt"] == GOOD_EDIT
     assert result.baseline.val_score == 0.0 and result.best.val_score == 1.0
@@ -85,7 +86,7 @@ def test_a_worse_edit_never_replaces_the_baseline(rows: dict) -> None:
 
     model = ScriptedModel(rows, good=easy, optimizer=_edits(BAD_EDIT, BAD_EDIT))
     with model.fake.serve() as server:
-        result = fit(APO(_params(rounds=1), seed=2, describe=describe_sql_failure), server.url, rows)
+        result = fit(APO(_params(rounds=1), seed=2, describe=describe_sql_failure, optional_fields=OPTIONAL_FIELDS), server.url, rows)
 
     assert not result.improved and result.best.id == result.baseline.id
     edits = [c for c in result.candidates if c.origin == "edit" and not c.rejected]

@@ -12,7 +12,8 @@ from optuna.trial import TrialState
 
 from agl_ops.algorithms.prompt_search import PromptSearch
 from agl_ops.config import PromptOptParams
-from agl_ops.tasks.sql.prompt_space import Demo, SqlPromptSpace
+from agl_ops.tasks.sql.demos import Demo
+from agl_ops.tasks.sql.prompt_space import SqlPromptSpace
 from tests.algorithms.prompt_env import ScriptedModel, fit, synth_rows
 
 PROPOSAL = "Write a single SQLite query that only uses the columns listed in the schema and nothing else."

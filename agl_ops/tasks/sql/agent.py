@@ -34,13 +34,47 @@ from agl_ops.tasks.sql.prompts import PROMPT_FIELDS, default_prompts
 from agl_ops.tasks.sql.reward import execution_reward
 from agl_ops.tasks.sql.schema import TableInfo, render_schema, shown_tables
 from agl_ops.tracing import SPAN_NAME_HEADER, span
-from agl_ops.types import LLM, AttemptedRollout, PromptTemplate, Resource, SpanKind
+from agl_ops.types import LLM, AttemptedRollout, PromptTemplate, Resource, Settings, SpanKind
 
-__all__ = ["LitSQLAgent", "SqlOutcome", "OUTCOME_SPAN", "LLM_SPAN_NAMES"]
+__all__ = ["LitSQLAgent", "SqlOutcome", "OUTCOME_SPAN", "LLM_SPAN_NAMES", "SETTINGS", "demo_settings"]
 
 logger = logging.getLogger(__name__)
 
 OUTCOME_SPAN = "sql.outcome"
+# the Settings resource the agent reads (all optional): few_shot (demos retrieved per
+# question, default 0), demo_schema (none | columns | create), demos (the pool: rows with
+# question, query, db_path), demo_pool_id (the pool's content hash), constrained (bool,
+# overrides the agent's own)
+SETTINGS = "agent_settings"
+_RETRIEVERS: dict[str, Any] = {}
+_RETRIEVERS_LOCK = threading.Lock()
+
+
+def demo_settings(rows: Any, k: int, demo_schema: str = "none", **values: Any) -> Settings:
+    """Settings that show the ``k`` demos closest to each question, from ``rows`` (train
+    task rows: question, query, db_path; never val or test)."""
+    import hashlib
+    import json
+
+    demos = [{"question": str(r["question"]), "query": str(r["query"]), "db_path": str(r["db_path"]),
+              "db_id": str(r.get("db_id", ""))} for r in rows]
+    pool_id = hashlib.sha1(json.dumps(demos, sort_keys=True).encode()).hexdigest()[:16]
+    return Settings(values={"few_shot": k, "demo_schema": demo_schema, "demos": demos, "demo_pool_id": pool_id,
+                            **values})
+
+
+def _retriever(values: Mapping[str, Any]) -> Any:
+    """The pool's retriever, built once per pool (its id) and kept for the next rollouts."""
+    from agl_ops.tasks.sql.demos import DemoRetriever
+
+    key = str(values.get("demo_pool_id") or id(values.get("demos")))
+    with _RETRIEVERS_LOCK:
+        found = _RETRIEVERS.get(key)
+        if found is None:
+            if len(_RETRIEVERS) >= 4:
+                _RETRIEVERS.pop(next(iter(_RETRIEVERS)))
+            found = _RETRIEVERS[key] = DemoRetriever.from_rows(values.get("demos") or [])
+    return found
 LLM_SPAN_NAMES = ("write", "check", "rewrite")
 _OPENAI_ARGS = frozenset({"temperature", "top_p", "max_tokens", "max_completion_tokens", "stop", "seed",
                           "presence_penalty", "frequency_penalty", "logprobs", "top_logprobs", "n"})
@@ -66,6 +100,7 @@ class SqlOutcome(BaseModel):
 
 class _State(TypedDict, total=False):
     question: str
+    examples: str  # the retrieved demonstrations block of the write prompt ("" for none)
     schema: str
     schema_no_rows: str  # the same tables without example rows (only when a prompt uses it)
     query: str
@@ -140,7 +175,8 @@ def _schemas(state: _State) -> dict[str, str]:
 
 def _write_query(state: _State, config: RunnableConfig) -> dict[str, Any]:
     ep = _episode(config)
-    reply = ep.chat("write", ep.prompt("write_prompt", **_schemas(state), question=state["question"]))
+    reply = ep.chat("write", ep.prompt("write_prompt", **_schemas(state), question=state["question"],
+                                       examples=state.get("examples", "")))
     query = extract_sql(reply)
     return {"query": query, "first_query": query, "turns": 1, "llm_calls": state.get("llm_calls", 0) + 1}
 
@@ -263,11 +299,29 @@ class LitSQLAgent(LitAgent):
             tables += [t for t in self.shown_tables(task, sample_rows=0) if t.name not in names]
         return sql_grammar(tables)
 
+    @staticmethod
+    def settings(resources: Mapping[str, Resource]) -> dict[str, Any]:
+        """The values of the ``agent_settings`` resource ({} without one)."""
+        found = resources.get(SETTINGS)
+        return dict(found.values) if isinstance(found, Settings) else {}
+
+    def examples(self, task: Mapping[str, Any], settings: Mapping[str, Any]) -> str:
+        """The write prompt's ``{examples}`` block: the ``few_shot`` pool demos closest to
+        the question ("" when the settings ask for none)."""
+        k = int(settings.get("few_shot") or 0)
+        if k <= 0 or not settings.get("demos"):
+            return ""
+        from agl_ops.tasks.sql.demos import render_examples
+
+        demos = [d for d in _retriever(settings).top(str(task["question"]), k + 2) if d.db_path != task.get("db_path")]
+        return render_examples(demos[:k], str(settings.get("demo_schema") or "none"))
+
     def write_prompt(self, task: Mapping[str, Any], resources: Mapping[str, Resource] | None = None) -> str:
         """The user message of the write call for ``task``: what a supervised warm start
         trains on, so its prompts match the agent's own byte for byte."""
         prompts = self.prompts(resources or {})
-        return prompts["write_prompt"].format(**self._schema_fields(task, prompts), question=str(task["question"]))
+        return prompts["write_prompt"].format(**self._schema_fields(task, prompts), question=str(task["question"]),
+                                              examples=self.examples(task, self.settings(resources or {})))
 
     def _schema_fields(self, task: Mapping[str, Any], prompts: Mapping[str, PromptTemplate]) -> dict[str, str]:
         """``schema`` and, if a prompt asks for it, ``schema_no_rows`` (sample rows are
@@ -288,13 +342,16 @@ class LitSQLAgent(LitAgent):
             if not task.get(key):
                 raise ValueError(f"task is missing {key!r} (keys: {sorted(task)})")
         prompts = self.prompts(resources)
+        settings = self.settings(resources)
         db_path = str(task["db_path"])
-        grammar = self.query_grammar(task, prompts) if self.constrained else None
+        constrained = bool(settings.get("constrained", self.constrained))
+        grammar = self.query_grammar(task, prompts) if constrained else None
         episode = _Episode(self, llm, prompts, db_path, llm.get_base_url(rollout_id, attempt_id), grammar)
         schemas = self._schema_fields(task, prompts)
         try:
             state = self.graph.invoke(
-                {"question": str(task["question"]), **schemas, "turns": 0, "llm_calls": 0},  # type: ignore[typeddict-item]
+                {"question": str(task["question"]), "examples": self.examples(task, settings), **schemas,  # type: ignore[typeddict-item]
+                 "turns": 0, "llm_calls": 0},
                 config={"configurable": {"agl_sql_episode": episode}, "recursion_limit": 4 * self.max_turns + 4},
             )
         finally:

@@ -25,19 +25,17 @@ from importlib import resources as importlib_resources
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
-
-from agl_ops.algorithms.config import SearchParams
 from agl_ops.algorithms.apo import format_digest
-from agl_ops.tasks.sql.schema import read_schema
+from agl_ops.algorithms.config import SearchParams
+from agl_ops.tasks.sql.demos import DEMO_SCHEMA_STYLES, Demo, render_demo, sql_shape
+from agl_ops.tasks.sql.prompts import OPTIONAL_FIELDS
 
-__all__ = ["Demo", "DEMO_SCHEMA_STYLES", "ANSWER_CUES", "LAYOUTS", "SCHEMA_VIEWS", "SqlPromptSpace", "sql_shape",
-           "build_demo_pool", "render_demo", "compose_write_prompt", "escape_literal", "parse_instructions", "demo_sets",
-           "demo_counts", "describe_sql_failure", "propose_instructions", "task_prompt_file"]
+__all__ = ["ANSWER_CUES", "LAYOUTS", "SCHEMA_VIEWS", "SqlPromptSpace", "build_demo_pool", "compose_write_prompt",
+           "escape_literal", "parse_instructions", "demo_sets", "demo_counts", "describe_sql_failure", "propose_instructions",
+           "task_prompt_file"]
 
 logger = logging.getLogger(__name__)
 
-DEMO_SCHEMA_STYLES = ("none", "columns", "create")
 LAYOUTS = ("demos_first", "schema_first")
 # how the database itself is shown: the agent's schema with example rows, or without them
 # (a small model copies sample values into filters the question never asked for)
@@ -47,25 +45,6 @@ ANSWER_CUES = {
     "sql_label": "SQL:",
     "comment": "",  # the whole prompt as a SQL file: questions as -- comments, queries after them
 }
-_SHAPES = [("count", r"\bcount\s*\("), ("agg", r"\b(avg|min|max|sum)\s*\("), ("where", r"\bwhere\b"),
-           ("order", r"\border\s+by\b"), ("limit", r"\blimit\b"), ("group", r"\bgroup\s+by\b"),
-           ("having", r"\bhaving\b"), ("join", r"\bjoin\b"), ("distinct", r"\bdistinct\b"),
-           ("nested", r"\(\s*select\b"), ("and", r"\band\b")]
-
-
-class Demo(BaseModel):
-    question: str
-    query: str
-    db_path: str
-    db_id: str = ""
-    task_id: str = ""
-    source: str = "labeled"  # bootstrapped (the agent's own successful query) | labeled (train reference)
-
-
-def sql_shape(query: str) -> tuple[str, ...]:
-    """The clauses a query uses: its "shape" for picking diverse demos."""
-    q = re.sub(r"'(?:[^']|'')*'", "''", query.lower())
-    return tuple(name for name, pattern in _SHAPES if re.search(pattern, q))
 
 
 def _demo(task: Mapping[str, Any], query: str, source: str) -> Demo:
@@ -122,42 +101,6 @@ def demo_counts(max_demos: int, pool_size: int) -> list[int]:
     top = min(max_demos, pool_size)
     counts = [0] + [n for n in (1, 2, 4, 8, 16, 32, 64) if n < top] + ([top] if top > 0 else [])
     return sorted(set(counts))
-
-
-def _used_tables(query: str, tables: Sequence[Any]) -> list[Any]:
-    q = query.lower()
-    used = [t for t in tables if re.search(r"\b" + re.escape(t.name.lower()) + r"\b", q)]
-    return used or list(tables)
-
-
-def _create_table(table: Any) -> str:
-    cols = []
-    for c in table.columns:
-        extra = " PRIMARY KEY" if c.primary_key else ""
-        extra += f" REFERENCES {c.references}" if c.references else ""
-        cols.append(f"  {c.name} {c.type}{extra}")
-    return f"CREATE TABLE {table.name} (\n" + ",\n".join(cols) + "\n);"
-
-
-def _schema_head(demo: Demo, schema_style: str, comment: bool) -> str:
-    if schema_style == "none":
-        return ""
-    tables = _used_tables(demo.query, read_schema(demo.db_path, 0))
-    if schema_style == "columns":
-        lines = [f"{t.name}({', '.join(c.name for c in t.columns)})" for t in tables]
-        return "\n".join(("-- " if comment else "") + line for line in lines) + "\n"
-    return "\n".join(_create_table(t) for t in tables) + "\n"
-
-
-def render_demo(demo: Demo, schema_style: str, comment: bool = False) -> str:
-    """One demo as prompt text (literal text: escape it before putting it in a template).
-    ``comment``: SQL-file style, the question as a ``--`` comment above the query."""
-    if schema_style not in DEMO_SCHEMA_STYLES:
-        raise ValueError(f"unknown demo schema style {schema_style!r}; choose from {DEMO_SCHEMA_STYLES}")
-    head = _schema_head(demo, schema_style, comment)
-    if comment:
-        return f"{head}-- {demo.question}\n{demo.query};"
-    return f"{head}Question: {demo.question}\nSQL: {demo.query}"
 
 
 def escape_literal(text: str) -> str:
@@ -312,9 +255,10 @@ class SqlPromptSpace:
     def placeholders(self, config: Mapping[str, Any], required: set[str]) -> set[str]:
         """The fields a trial's template must have: the database's placeholder of this
         trial stands for ``{schema}``."""
-        if "schema" not in required:
-            return set(required)
-        return (set(required) - {"schema"}) | {SCHEMA_VIEWS[config["schema"]]}
+        need = set(required) - OPTIONAL_FIELDS["write_prompt"]  # composed prompts carry their demos inline
+        if "schema" not in need:
+            return need
+        return (need - {"schema"}) | {SCHEMA_VIEWS[config["schema"]]}
 
 
 

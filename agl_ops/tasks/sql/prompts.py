@@ -2,9 +2,10 @@
 default resources dict an optimizer starts from.
 
 Templates are ``str.format`` strings. Fields: ``{schema}`` (or ``{schema_no_rows}``, the
-same tables without example rows) and ``{question}`` everywhere; ``{query}`` and
-``{execution}`` in check and rewrite; ``{feedback}`` in rewrite. The gold query is never
-a field.
+same tables without example rows) and ``{question}`` everywhere; ``{examples}`` in
+write (the retrieved demonstrations, empty unless the agent's settings ask for some);
+``{query}`` and ``{execution}`` in check and rewrite; ``{feedback}`` in rewrite. The
+gold query is never a field.
 """
 
 from __future__ import annotations
@@ -14,14 +15,18 @@ from typing import Any
 
 from agl_ops.types import LLM, PromptTemplate
 
-__all__ = ["PROMPT_NAMES", "PROMPT_FIELDS", "default_prompts", "default_resources", "load_prompt_file"]
+__all__ = ["PROMPT_NAMES", "PROMPT_FIELDS", "OPTIONAL_FIELDS", "default_prompts", "default_resources", "load_prompt_file"]
 
 PROMPT_NAMES = {"write": "write_prompt", "check": "check_prompt", "rewrite": "rewrite_prompt"}
 PROMPT_FIELDS = {
-    "write_prompt": frozenset({"schema", "schema_no_rows", "question"}),
+    "write_prompt": frozenset({"schema", "schema_no_rows", "question", "examples"}),
     "check_prompt": frozenset({"schema", "schema_no_rows", "question", "query", "execution"}),
     "rewrite_prompt": frozenset({"schema", "schema_no_rows", "question", "query", "execution", "feedback"}),
 }
+
+
+# placeholders a rewritten prompt may leave out: without {examples} it shows no demos
+OPTIONAL_FIELDS = {"write_prompt": frozenset({"examples"})}
 
 
 def load_prompt_file(step: str) -> str:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from agl_ops.tasks.sql.demos import Demo, sql_shape
 from agl_ops.tasks.sql.prompt_space import (
-    Demo,
     build_demo_pool,
     compose_write_prompt,
     demo_counts,
     demo_sets,
     parse_instructions,
-    sql_shape,
 )
 from tests.algorithms.prompt_env import synth_rows
 
