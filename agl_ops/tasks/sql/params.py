@@ -21,6 +21,9 @@ class SynthParams(Section):
         default_factory=lambda: {"easy": 0.35, "medium": 0.3, "hard": 0.2, "extra": 0.15},
         description="Share of each tier: easy (one-table filters), medium (order/limit, aggregates), hard (GROUP BY/HAVING, joins), extra (nested, join + group)")
     heldout_wording_share: float = Field(0.5, ge=0, le=1, description="Share of test questions phrased with wordings held out of train and val")
+    naming_styles: list[str] = Field(
+        default_factory=lambda: ["plain", "snake", "camel", "pascal", "title", "rails", "legacy", "flat"], min_length=1,
+        description="Naming styles a database's tables and columns are spelled in, one drawn per database: plain (the spec's snake_case), snake (singular/plural, abbreviations), camel (unitPrice), pascal (UnitPrice, CustomerID), title (Unit_Price), rails (plural tables, pk 'id'), legacy (tbl_ prefix, qty/amt), flat (unitprice)")
 
 
 class DataParams(Section):

@@ -59,12 +59,22 @@ def _value(rng: random.Random, col: Column, weights: dict[str, list[float]]) -> 
         return _money(rng, col)
     if kind == "real":
         return round(rng.uniform(col.lo, col.hi), 2 if col.hi <= 10 else 1)
-    if kind == "date":
+    if kind in ("date", "timestamp"):
         start = dt.date(int(col.lo), 1, 1)
         span = (dt.date(int(col.hi), 12, 31) - start).days
-        return (start + dt.timedelta(days=rng.randint(0, span))).isoformat()
+        day = (start + dt.timedelta(days=rng.randint(0, span))).isoformat()
+        if kind == "date":
+            return day
+        return f"{day} {rng.randint(6, 22):02d}:{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d}"
     if kind == "bool":
         return int(rng.random() < 0.6)
+    if kind == "email":
+        user = f"{rng.choice(V.FIRST_NAMES)}.{rng.choice(V.LAST_NAMES)}".lower().replace("ü", "u")
+        return f"{user}{rng.randint(1, 99) if rng.random() < 0.3 else ''}@{rng.choice(V.MAIL_DOMAINS)}"
+    if kind == "phone":
+        return f"+{rng.choice((1, 44, 49, 351))} {rng.randint(200, 989)} {rng.randint(100, 999)} {rng.randint(1000, 9999)}"
+    if kind == "note":
+        return rng.choice(col.choices)
     raise ValueError(f"column {col.name}: unknown kind {kind!r}")
 
 
@@ -172,7 +182,7 @@ def write_database(conn: sqlite3.Connection, path: Path) -> None:
 def _spider_type(col: Column) -> str:
     if col.sql_type in ("INTEGER", "REAL"):
         return "boolean" if col.kind == "bool" else "number"
-    return "time" if col.kind == "date" else "text"
+    return "time" if col.kind in ("date", "timestamp") else "text"
 
 
 def tables_json_entry(domain: Domain) -> dict[str, Any]:
@@ -185,7 +195,7 @@ def tables_json_entry(domain: Domain) -> dict[str, Any]:
         for col in table.columns:
             index[(table.name, col.name)] = len(col_orig)
             col_orig.append([ti, col.name])
-            col_names.append([ti, col.name.replace("_", " ")])
+            col_names.append([ti, col.spec_name.replace("_", " ")])
             types.append(_spider_type(col))
     fks = []
     for table in domain.tables:
@@ -196,7 +206,7 @@ def tables_json_entry(domain: Domain) -> dict[str, Any]:
     return {
         "db_id": domain.db_id,
         "table_names_original": [t.name for t in domain.tables],
-        "table_names": [t.name.replace("_", " ") for t in domain.tables],
+        "table_names": [t.spec_name.replace("_", " ") for t in domain.tables],
         "column_names_original": col_orig,
         "column_names": col_names,
         "column_types": types,

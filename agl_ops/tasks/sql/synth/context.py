@@ -13,9 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from agl_ops.tasks.sql.synth.spec import CAT_KINDS, NUM_KINDS, Column, Domain, Table
+from agl_ops.tasks.sql.synth.spec import CAT_KINDS, DATE_KINDS, NUM_KINDS, Column, Domain, Table
 
-__all__ = ["DbContext", "Draft", "Template", "TEMPLATES", "template", "FkLink", "fmt_value", "threshold", "sql_literal"]
+__all__ = [
+    "DbContext", "Draft", "Template", "TEMPLATES", "template", "FkLink", "fmt_value", "threshold", "sql_literal",
+    "a_an", "plural_phrase", "phrase", "nouns", "table_words", "fmt_date", "MONTHS",
+]
 
 
 @dataclass(frozen=True)
@@ -43,16 +46,20 @@ class Template:
     tier: str
     wordings: tuple[str, ...]  # the last one is the held-out wording, seen only in test
     fn: Callable[[random.Random, DbContext], Draft | None]
+    nps: tuple[str, ...] = ()  # noun phrases put into the frames of ``frames`` (phrasing.FRAMES); last held out
+    frames: str = "rows"
 
 
 TEMPLATES: list[Template] = []
 
 
-def template(tier: str, *wordings: str) -> Callable[[Callable[..., Draft | None]], Callable[..., Draft | None]]:
-    """Register a template function under a difficulty tier with its wordings."""
+def template(tier: str, *wordings: str, nps: tuple[str, ...] = (), frames: str = "rows",
+             ) -> Callable[[Callable[..., Draft | None]], Callable[..., Draft | None]]:
+    """Register a template function under a difficulty tier with its wordings (and
+    noun phrases for the request frames of family ``frames``)."""
 
     def register(fn: Callable[..., Draft | None]) -> Callable[..., Draft | None]:
-        TEMPLATES.append(Template(fn.__name__, tier, tuple(wordings), fn))
+        TEMPLATES.append(Template(fn.__name__, tier, tuple(wordings), fn, tuple(nps), frames))
         return fn
 
     return register
@@ -77,8 +84,15 @@ class DbContext:
     def num_cols(self, t: Table) -> list[Column]:
         return [c for c in t.columns if c.kind in NUM_KINDS]
 
-    def date_cols(self, t: Table) -> list[Column]:
-        return [c for c in t.columns if c.kind == "date"]
+    def date_cols(self, t: Table, kinds: frozenset[str] = DATE_KINDS) -> list[Column]:
+        return [c for c in t.columns if c.kind in kinds]
+
+    def bool_cols(self, t: Table) -> list[Column]:
+        return [c for c in t.columns if c.kind == "bool" and c.words and c.neg]
+
+    def null_cols(self, t: Table) -> list[Column]:
+        """Optional columns that really have some NULLs (and some values)."""
+        return [c for c in t.columns if c.null_frac and 0 < len(self.values(t, c)) < self.n_rows(t)]
 
     def tables(self, need: Callable[[Table], bool] = lambda t: True) -> list[Table]:
         return [t for t in self.domain.tables if need(t)]
@@ -123,3 +137,52 @@ def sql_literal(value: Any) -> str:
     if isinstance(value, str):
         return "'" + value.replace("'", "''") + "'"
     return fmt_value(value)
+
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
+
+
+def fmt_date(rng: random.Random, iso: str) -> str:
+    """An ISO date as people write it: 2023-05-17, May 17, 2023 or 17 May 2023."""
+    year, month, day = int(iso[:4]), int(iso[5:7]), int(iso[8:10])
+    return rng.choice((iso[:10], f"{MONTHS[month - 1]} {day}, {year}", f"{day} {MONTHS[month - 1]} {year}"))
+
+
+def a_an(noun: str) -> str:
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
+
+
+def _plural_word(word: str) -> str:
+    if word.isupper() or word.endswith("s") and not word.endswith(("ss", "us")):
+        return word + ("s" if word.isupper() else "")
+    if word.endswith("y") and word[-2:-1] not in tuple("aeiou"):
+        return word[:-1] + "ies"
+    if word.endswith(("s", "x", "ch", "sh")):
+        return word + "es"
+    return word + "s"
+
+
+def plural_phrase(text: str) -> str:
+    """"name" -> "names", "year of birth" -> "years of birth", "GPA" -> "GPAs"."""
+    head, sep, tail = text.partition(" of ")
+    words = head.split(" ")
+    words[-1] = _plural_word(words[-1])
+    return " ".join(words) + (sep + tail if sep else "")
+
+
+def phrase(rng: random.Random, col: Column) -> str:
+    return rng.choice(col.phrases)
+
+
+def nouns(rng: random.Random, t: Table) -> tuple[str, str]:
+    """(singular, plural) for the rows of ``t``: its main name most of the time, else a synonym."""
+    pairs = t.noun_pairs
+    return pairs[0] if len(pairs) == 1 or rng.random() < 0.6 else rng.choice(pairs[1:])
+
+
+def table_words(rng: random.Random, t: Table) -> dict[str, str]:
+    """The fields every one-table wording may use."""
+    one, many = nouns(rng, t)
+    label = phrase(rng, t.label_col)
+    return {"singular": one, "plural": many, "a_singular": a_an(one), "label": label, "labels": plural_phrase(label)}

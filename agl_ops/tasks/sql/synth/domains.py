@@ -1,4 +1,4 @@
-"""Twelve hand-written database domains with realistic, varied schemas and foreign keys.
+"""The first twelve hand-written database domains with realistic, varied schemas and foreign keys.
 
 Names follow what people write in real schemas (``dept_id``, ``hire_date``,
 ``unit_price``, text primary keys for airport codes, two foreign keys to one table),
@@ -8,7 +8,8 @@ not names tuned to make a small model's guesses right.
 from __future__ import annotations
 
 from agl_ops.tasks.sql.synth import vocab as V
-from agl_ops.tasks.sql.synth.spec import C, Domain, Table
+from agl_ops.tasks.sql.synth.domains_more import MORE_DOMAINS
+from agl_ops.tasks.sql.synth.spec import C, D, Domain, Table
 
 __all__ = ["DOMAINS", "domain_by_id"]
 
@@ -31,7 +32,7 @@ UNIVERSITY = Domain("university", (
         C("hire_year", "year", "hire year|year of hiring", lo=1992, hi=2023),
         C("academic_rank", "choice", "rank|academic rank", choices=(
             "Lecturer", "Assistant Professor", "Associate Professor", "Professor")),
-    )),
+    ), nouns=("professor/professors", "teacher/teachers", "faculty member/faculty members")),
     _T("course", "course", "courses", "title", (20, 32), (
         C("course_id", "pk"),
         C("title", "title", "title|course title", parts=(("Introduction to", "Advanced", "Topics in", "Foundations of", "Applied"), V.SUBJECTS)),
@@ -45,7 +46,7 @@ UNIVERSITY = Domain("university", (
         C("major_dept_id", "fk", "major department", ref="department"),
         C("enrollment_year", "year", "enrollment year|year of enrollment", lo=2017, hi=2024),
         C("gpa", "real", "GPA|grade point average", lo=2.0, hi=4.0, null_frac=0.05),
-    )),
+    ), nouns=("undergraduate/undergraduates",)),
 ))
 
 ONLINE_STORE = Domain("online_store", (
@@ -53,23 +54,26 @@ ONLINE_STORE = Domain("online_store", (
         C("customer_id", "pk"),
         C("customer_name", "person", "name|customer name"),
         C("city", "city", "city"),
-        C("signup_date", "date", "signup date|registration date", lo=2018, hi=2024),
+        C("signup_date", "date", "signup date|registration date", lo=2018, hi=2024, verbs="signed up|registered"),
         C("loyalty_tier", "choice", "loyalty tier|membership tier", choices=("Bronze", "Silver", "Gold", "Platinum")),
-    )),
+        C("email", "email", "email address|email|e-mail", null_frac=0.2),
+    ), nouns=("client/clients", "shopper/shoppers", "buyer/buyers")),
     _T("products", "product", "products", "product_name", (20, 35), (
         C("product_id", "pk"),
         C("product_name", "title", "name|product name", parts=(V.PRODUCT_ADJ, V.PRODUCT_NOUN)),
         C("category", "choice", "category|product category", choices=("Electronics", "Kitchen", "Outdoor", "Office", "Home")),
         C("unit_price", "money", "unit price|price", lo=4, hi=450),
-        C("stock_qty", "int", "stock quantity|quantity in stock", lo=0, hi=400),
-    )),
+        C("stock_qty", "int", "stock quantity|quantity in stock|units in stock", lo=0, hi=400),
+        C("is_discontinued", "bool", "are discontinued|are no longer sold", neg="are not discontinued|are still sold|are still on sale"),
+    ), nouns=("item/items", "article/articles"),
+       derived=(D("stock value|value of the stock|inventory value", "unit_price", "*", "stock_qty", "money"),)),
     _T("orders", "order", "orders", "order_id", (35, 55), (
         C("order_id", "pk"),
         C("customer_id", "fk", "customer", ref="customers"),
-        C("order_date", "date", "order date", lo=2021, hi=2024),
+        C("order_date", "date", "order date|date of the order|purchase date", lo=2021, hi=2024, verbs="were placed|were made"),
         C("status", "choice", "status|order status", choices=("pending", "shipped", "delivered", "cancelled", "returned")),
-        C("total_amount", "money", "total amount|order total", lo=10, hi=1500),
-    )),
+        C("total_amount", "money", "total amount|order total|amount", lo=10, hi=1500),
+    ), nouns=("purchase/purchases",)),
     _T("order_items", "order item", "order items", "order_item_id", (50, 80), (
         C("order_item_id", "pk"),
         C("order_id", "fk", "order", ref="orders"),
@@ -86,7 +90,7 @@ HOSPITAL = Domain("hospital", (
             "Cardiology", "Pediatrics", "Dermatology", "Neurology", "Oncology", "Orthopedics")),
         C("years_experience", "int", "years of experience|experience in years", lo=1, hi=38),
         C("consultation_fee", "money", "consultation fee|fee", lo=60, hi=420),
-    )),
+    ), nouns=("physician/physicians",)),
     _T("patients", "patient", "patients", "full_name", (30, 45), (
         C("patient_id", "pk"),
         C("full_name", "person", "name|full name"),
@@ -99,10 +103,10 @@ HOSPITAL = Domain("hospital", (
         C("appointment_id", "pk"),
         C("patient_id", "fk", "patient", ref="patients"),
         C("doctor_id", "fk", "doctor", ref="doctors"),
-        C("appointment_date", "date", "appointment date|date", lo=2022, hi=2024),
+        C("appointment_date", "date", "appointment date|date", lo=2022, hi=2024, verbs="took place|were scheduled"),
         C("status", "choice", "status", choices=("scheduled", "completed", "cancelled", "no-show")),
         C("duration_min", "int", "duration in minutes|duration", lo=10, hi=90),
-    )),
+    ), nouns=("visit/visits", "consultation/consultations")),
 ))
 
 FLIGHTS = Domain("flight_network", (
@@ -127,7 +131,7 @@ FLIGHTS = Domain("flight_network", (
         C("origin", "fk", "origin airport|departure airport", ref="airports", text_key=True),
         C("destination", "fk", "destination airport|arrival airport", ref="airports", text_key=True),
         C("distance_km", "int", "distance in kilometers|distance", lo=150, hi=11_000),
-        C("departure_date", "date", "departure date", lo=2024, hi=2024),
+        C("departure_date", "date", "departure date|date of departure", lo=2024, hi=2024, verbs="departed|left"),
         C("seats_sold", "int", "number of seats sold|seats sold", lo=20, hi=350),
     )),
 ))
@@ -152,8 +156,8 @@ MUSIC = Domain("music_catalog", (
         C("track_title", "title", "title|track title|song title", parts=(V.TRACK_WORDS, V.NOUNS)),
         C("album_id", "fk", "album", ref="album"),
         C("duration_sec", "int", "duration in seconds|length in seconds", lo=95, hi=460),
-        C("play_count", "int", "play count|number of plays", lo=0, hi=900_000),
-    )),
+        C("play_count", "int", "play count|number of plays|plays", lo=0, hi=900_000),
+    ), nouns=("song/songs",), derived=(D("duration in minutes|length in minutes", "duration_sec", "/", "60.0"),)),
 ))
 
 LIBRARY = Domain("city_library", (
@@ -175,15 +179,15 @@ LIBRARY = Domain("city_library", (
         C("member_id", "pk"),
         C("member_name", "person", "name|member name"),
         C("membership_type", "choice", "membership type", choices=("Standard", "Student", "Senior", "Family")),
-        C("joined_on", "date", "join date|date joined", lo=2010, hi=2024),
-    )),
+        C("joined_on", "date", "join date|date joined", lo=2010, hi=2024, verbs="joined|signed up"),
+    ), nouns=("patron/patrons", "library member/library members")),
     _T("loans", "loan", "loans", "loan_id", (50, 80), (
         C("loan_id", "pk"),
         C("book_id", "fk", "book", ref="books"),
         C("member_id", "fk", "member|borrower", ref="members"),
-        C("loan_date", "date", "loan date", lo=2023, hi=2024),
+        C("loan_date", "date", "loan date|checkout date", lo=2023, hi=2024, verbs="were made|were checked out"),
         C("days_kept", "int", "days kept|number of days borrowed", lo=1, hi=45),
-        C("is_returned", "bool", "returned"),
+        C("is_returned", "bool", "have been returned|were returned|are back", neg="have not been returned|are still checked out|are still out"),
     )),
 ))
 
@@ -202,14 +206,15 @@ COMPANY = Domain("company_hr", (
             "Analyst", "Engineer", "Manager", "Designer", "Specialist", "Coordinator")),
         C("department_id", "fk", "department", ref="departments"),
         C("salary", "money", "salary|annual salary", lo=38_000, hi=210_000),
-        C("hire_date", "date", "hire date|date of hire", lo=2005, hi=2024),
+        C("hire_date", "date", "hire date|date of hire|start date", lo=2005, hi=2024, verbs="were hired|joined"),
         C("performance_score", "real", "performance score|rating", lo=1.0, hi=5.0, null_frac=0.1),
-    )),
+        C("is_remote", "bool", "work remotely|are remote", neg="work on site|are not remote|work in the office"),
+    ), nouns=("staff member/staff members", "worker/workers")),
     _T("projects", "project", "projects", "project_name", (12, 20), (
         C("project_id", "pk"),
         C("project_name", "title", "name|project name", parts=(("Project",), V.CODENAMES)),
         C("department_id", "fk", "department|owning department", ref="departments"),
-        C("start_date", "date", "start date", lo=2019, hi=2024),
+        C("start_date", "date", "start date|kickoff date", lo=2019, hi=2024, verbs="started|began|kicked off"),
         C("budget", "money", "budget", lo=20_000, hi=900_000),
         C("status", "choice", "status", choices=("planned", "active", "on hold", "completed")),
     )),
@@ -231,11 +236,12 @@ REAL_ESTATE = Domain("real_estate", (
         C("area_sqm", "int", "floor area in square meters|area", lo=35, hi=420),
         C("list_price", "money", "list price|asking price", lo=90_000, hi=2_400_000),
         C("agent_id", "fk", "listing agent|agent", ref="agents"),
-    )),
+    ), nouns=("listing/listings", "home/homes"),
+       derived=(D("price per square meter|list price per square meter", "list_price", "/", "area_sqm", "money"),)),
     _T("sales", "sale", "sales", "sale_id", (18, 28), (
         C("sale_id", "pk"),
         C("property_id", "fk", "property", ref="properties"),
-        C("sale_date", "date", "sale date|date of sale", lo=2020, hi=2024),
+        C("sale_date", "date", "sale date|date of sale|closing date", lo=2020, hi=2024, verbs="closed|were completed"),
         C("sale_price", "money", "sale price|selling price", lo=85_000, hi=2_500_000),
         C("buyer_name", "person", "buyer name|buyer"),
     )),
@@ -257,16 +263,18 @@ FOOTBALL = Domain("football_league", (
         C("age", "int", "age", lo=17, hi=38),
         C("goals", "int", "number of goals|goals scored", lo=0, hi=28),
         C("nationality", "nationality", "nationality"),
-    )),
+    ), nouns=("footballer/footballers",)),
     _T("match", "match", "matches", "match_id", (30, 45), (
         C("match_id", "pk"),
         C("home_team_id", "fk", "home team", ref="team"),
         C("away_team_id", "fk", "away team|visiting team", ref="team"),
-        C("match_date", "date", "match date|date", lo=2023, hi=2024),
+        C("match_date", "date", "match date|date", lo=2023, hi=2024, verbs="were played|took place"),
         C("home_goals", "int", "home goals|goals by the home team", lo=0, hi=5),
         C("away_goals", "int", "away goals|goals by the away team", lo=0, hi=4),
-        C("attendance", "int", "attendance|number of spectators", lo=3_000, hi=80_000),
-    )),
+        C("attendance", "int", "attendance|number of spectators|crowd size", lo=3_000, hi=80_000),
+    ), nouns=("game/games", "fixture/fixtures"),
+       derived=(D("goal difference|winning margin of the home team", "home_goals", "-", "away_goals", "int"),
+                D("total goals|number of goals scored in the match", "home_goals", "+", "away_goals", "int"))),
 ))
 
 RESTAURANTS = Domain("restaurant_guide", (
@@ -277,21 +285,21 @@ RESTAURANTS = Domain("restaurant_guide", (
         C("city", "city", "city"),
         C("avg_rating", "real", "average rating|rating", lo=2.5, hi=5.0, null_frac=0.1),
         C("opened_year", "year", "opening year|year opened", lo=1975, hi=2023),
-    )),
+    ), nouns=("eatery/eateries",)),
     _T("menu_items", "menu item", "menu items", "dish_name", (40, 60), (
         C("item_id", "pk"),
         C("restaurant_id", "fk", "restaurant", ref="restaurants"),
         C("dish_name", "title", "dish name|name", parts=(V.DISH_ADJ, V.DISH_BASE)),
         C("price", "money", "price", lo=4, hi=48),
         C("calories", "int", "calories|calorie count", lo=120, hi=1400),
-        C("is_vegetarian", "bool", "vegetarian"),
-    )),
+        C("is_vegetarian", "bool", "are vegetarian|are meat-free|are suitable for vegetarians", neg="are not vegetarian|contain meat"),
+    ), nouns=("dish/dishes",)),
     _T("reviews", "review", "reviews", "review_id", (40, 60), (
         C("review_id", "pk"),
         C("restaurant_id", "fk", "restaurant", ref="restaurants"),
         C("reviewer", "person", "reviewer name|reviewer"),
         C("stars", "int", "stars|star rating", lo=1, hi=5),
-        C("visit_date", "date", "visit date|date of visit", lo=2022, hi=2024),
+        C("visit_date", "date", "visit date|date of visit", lo=2022, hi=2024, verbs="were written|were posted"),
     )),
 ))
 
@@ -310,12 +318,12 @@ CINEMA = Domain("film_archive", (
         C("genre", "choice", "genre", choices=("Drama", "Comedy", "Thriller", "Documentary", "Animation", "Horror")),
         C("runtime_min", "int", "running time in minutes|runtime", lo=78, hi=185),
         C("box_office_musd", "real", "box office in millions of dollars|box office", lo=0.4, hi=880.0),
-    )),
+    ), nouns=("film/films", "picture/pictures")),
     _T("screenings", "screening", "screenings", "screening_id", (40, 60), (
         C("screening_id", "pk"),
         C("movie_id", "fk", "movie|film", ref="movies"),
         C("cinema", "choice", "cinema|theater", choices=("Odeon Central", "Lumiere", "Starlight", "Roxy", "Palace")),
-        C("screening_date", "date", "screening date|date", lo=2024, hi=2024),
+        C("screening_date", "date", "screening date|date", lo=2024, hi=2024, verbs="took place|were shown"),
         C("tickets_sold", "int", "tickets sold|number of tickets sold", lo=5, hi=320),
     )),
 ))
@@ -335,20 +343,21 @@ CAR_RENTAL = Domain("car_rental", (
         C("fuel_type", "choice", "fuel type|fuel", choices=("petrol", "diesel", "hybrid", "electric")),
         C("daily_rate", "money", "daily rate|price per day", lo=24, hi=190),
         C("branch_id", "fk", "branch|home branch", ref="branches"),
-    )),
+    ), nouns=("car/cars",)),
     _T("rentals", "rental", "rentals", "rental_id", (50, 80), (
         C("rental_id", "pk"),
         C("vehicle_id", "fk", "vehicle|car", ref="vehicles"),
         C("customer_name", "person", "customer name|customer"),
-        C("start_date", "date", "start date|pickup date", lo=2023, hi=2024),
+        C("start_date", "date", "start date|pickup date", lo=2023, hi=2024, verbs="started|began"),
         C("days", "int", "number of days|rental length in days", lo=1, hi=21),
         C("total_cost", "money", "total cost|cost", lo=30, hi=3_200),
-    )),
+    ), nouns=("booking/bookings", "hire/hires"),
+       derived=(D("cost per day|daily cost", "total_cost", "/", "days", "money"),)),
 ))
 
 DOMAINS: tuple[Domain, ...] = (
     UNIVERSITY, ONLINE_STORE, HOSPITAL, FLIGHTS, MUSIC, LIBRARY, COMPANY, REAL_ESTATE, FOOTBALL, RESTAURANTS,
-    CINEMA, CAR_RENTAL,
+    CINEMA, CAR_RENTAL, *MORE_DOMAINS,
 )
 
 

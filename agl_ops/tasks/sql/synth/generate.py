@@ -28,10 +28,12 @@ from agl_ops.tasks.sql.synth import templates_multi, templates_single  # noqa: F
 from agl_ops.tasks.sql.synth.build import create_database, generate_rows, tables_json_entry, write_database
 from agl_ops.tasks.sql.synth.context import TEMPLATES, DbContext, Draft, Template
 from agl_ops.tasks.sql.synth.domains import DOMAINS
+from agl_ops.tasks.sql.synth.naming import choose_style, render_domain
+from agl_ops.tasks.sql.synth.phrasing import choose_wording, render_question
 
 __all__ = ["SynthParams", "SynthReport", "generate_dataset", "split_databases", "GENERATOR_VERSION"]
 
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4
 SPLITS = ("train", "val", "test")
 _MAX_WORDINGS_PER_QUERY = 2  # one gold query may appear with two phrasings, not more
 
@@ -41,6 +43,7 @@ class SynthReport(BaseModel):
     seed: int
     databases: dict[str, list[str]]
     counts: dict[str, dict[str, int]]
+    naming: dict[str, str] = {}  # db_id -> its naming style (NamingStyle.describe)
     elapsed_s: float
 
 
@@ -92,14 +95,9 @@ def _valid(ctx: DbContext, draft: Draft) -> bool:
 
 
 def _question(rng: random.Random, tpl: Template, fields: dict[str, Any], split: str, heldout_share: float) -> str:
-    wordings = tpl.wordings
-    if len(wordings) > 1:
-        use_heldout = split == "test" and rng.random() < heldout_share
-        wording = wordings[-1] if use_heldout else rng.choice(wordings[:-1])
-    else:
-        wording = wordings[0]
-    text = wording.format(**fields).strip()
-    return text[0].upper() + text[1:]
+    heldout = split == "test" and rng.random() < heldout_share
+    wording = choose_wording(rng, tpl.wordings, tpl.nps, tpl.frames, heldout)
+    return render_question(rng, wording, fields)
 
 
 def _make_example(rng: random.Random, ctx: DbContext, by_tier: dict[str, list[Template]], tier: str,
@@ -149,9 +147,13 @@ def generate_dataset(out_dir: str | Path, cfg: SynthParams | None = None) -> Syn
     out = Path(out_dir)
     assignment = split_databases(seed, cfg.val_databases, cfg.test_databases)
     contexts: dict[str, DbContext] = {}
-    for domain in DOMAINS:
+    naming: dict[str, str] = {}
+    for spec in DOMAINS:
+        style = choose_style(random.Random(f"agl-synth:{seed}:{spec.db_id}:naming"), cfg.naming_styles)
+        domain = render_domain(spec, style)
         rows = generate_rows(domain, random.Random(f"agl-synth:{seed}:{domain.db_id}:rows"))
         contexts[domain.db_id] = DbContext(domain, create_database(domain, rows), rows)
+        naming[domain.db_id] = style.describe()
     sizes = {"train": cfg.train_size, "val": cfg.val_size, "test": cfg.test_size}
     counts: dict[str, dict[str, int]] = {}
     seen: set[tuple[str, str]] = set()
@@ -164,8 +166,8 @@ def generate_dataset(out_dir: str | Path, cfg: SynthParams | None = None) -> Syn
     for db_id, ctx in contexts.items():
         write_database(ctx.conn, out / "database" / db_id / f"{db_id}.sqlite")
         ctx.conn.close()
-    (out / "tables.json").write_text(json.dumps([tables_json_entry(d) for d in DOMAINS], indent=1) + "\n")
-    report = SynthReport(out_dir=str(out), seed=seed, databases=assignment, counts=counts,
+    (out / "tables.json").write_text(json.dumps([tables_json_entry(c.domain) for c in contexts.values()], indent=1) + "\n")
+    report = SynthReport(out_dir=str(out), seed=seed, databases=assignment, counts=counts, naming=naming,
                          elapsed_s=round(time.perf_counter() - start, 3))
     manifest = {"generator_version": GENERATOR_VERSION, "config": {**cfg.model_dump(), "seed": seed}, **report.model_dump(exclude={"elapsed_s", "out_dir"})}
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")

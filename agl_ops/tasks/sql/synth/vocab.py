@@ -5,7 +5,9 @@ from __future__ import annotations
 __all__ = [
     "FIRST_NAMES", "LAST_NAMES", "CITIES", "COUNTRIES", "NATIONALITIES", "STREETS",
     "ADJECTIVES", "NOUNS", "SUBJECTS", "PRODUCT_ADJ", "PRODUCT_NOUN", "DISH_ADJ", "DISH_BASE",
-    "MASCOTS", "CODENAMES", "COMPANY_PARTS", "TRACK_WORDS",
+    "MASCOTS", "CODENAMES", "COMPANY_PARTS", "TRACK_WORDS", "MAIL_DOMAINS", "PET_NAMES", "PLACE_WORDS",
+    "FIRM_SUFFIXES", "ROLE_LEVELS", "ROLES", "SHOW_WORDS", "EPISODE_WORDS", "RECIPE_STYLES", "RECIPE_BASES",
+    "TALK_OPENERS", "TALK_TOPICS", "FARM_WORDS", "TREES",
 ]
 
 FIRST_NAMES = (
@@ -72,3 +74,33 @@ TRACK_WORDS = (
     "Love", "Night", "Fire", "Home", "Rain", "Dance", "Heart", "Road", "Light", "Dream", "Gold", "Time",
     "Ocean", "Stars", "Echo", "Morning",
 )
+MAIL_DOMAINS = ("example.com", "mailbox.org", "inbox.net", "post.io", "fastmail.test", "webmail.co")
+PET_NAMES = (
+    "Biscuit", "Luna", "Max", "Pepper", "Milo", "Nala", "Rocky", "Daisy", "Oliver", "Coco", "Simba", "Bella",
+    "Ziggy", "Maple", "Oreo", "Ginger", "Bruno", "Willow", "Tofu", "Pickles", "Shadow", "Juniper", "Mochi", "Rex",
+    "Hazel", "Toby", "Clover", "Loki", "Peanut", "Sasha", "Finn", "Olive", "Bandit", "Poppy", "Mango", "Thor",
+)
+PLACE_WORDS = ("Harbor", "Grand", "Riverside", "Central", "Park", "Lakeside", "Old Town", "Summit", "Garden", "Royal")
+FIRM_SUFFIXES = ("Labs", "Systems", "Group", "Works", "Partners", "Logistics", "Digital", "Foods", "Health", "Energy")
+ROLE_LEVELS = ("Junior", "Senior", "Lead", "Principal", "Staff", "Associate")
+ROLES = (
+    "Data Analyst", "Backend Developer", "Product Designer", "Accountant", "Nurse", "Sales Representative",
+    "Marketing Manager", "Mechanical Engineer", "Copywriter", "Recruiter", "Electrician", "Pharmacist",
+)
+SHOW_WORDS = ("Daily", "Deep", "Late Night", "Weekend", "Curious", "Honest", "Wild", "Tiny", "Open", "Modern")
+EPISODE_WORDS = (
+    "Origins", "Q&A", "Interview", "Deep Dive", "Recap", "Behind the Scenes", "Listener Mail", "Special",
+    "Roundtable", "Live Show", "Myths", "Update",
+)
+RECIPE_STYLES = ("Easy", "Classic", "One-Pot", "Slow Cooker", "Weeknight", "Rustic", "Spiced", "Summer", "Baked")
+RECIPE_BASES = (
+    "Lasagna", "Chili", "Banana Bread", "Pad Thai", "Shakshuka", "Paella", "Ramen", "Falafel", "Pancakes",
+    "Gnocchi", "Curry", "Pie", "Frittata", "Goulash", "Tagine",
+)
+TALK_OPENERS = ("Scaling", "Rethinking", "Securing", "Testing", "Debugging", "Measuring", "Designing", "Teaching")
+TALK_TOPICS = (
+    "Search", "Payments", "Data Pipelines", "Mobile Apps", "Open Source", "Accessibility", "Observability",
+    "Small Teams", "Edge Computing", "Robotics", "Climate Models", "Supply Chains",
+)
+FARM_WORDS = ("Meadow", "Willow", "Stone", "Sunny", "Red Barn", "Green Valley", "Oak Hill", "Clearwater", "Hillcrest")
+TREES = ("Acres", "Farm", "Fields", "Ranch", "Orchards", "Homestead")
