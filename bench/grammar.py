@@ -15,7 +15,7 @@ Then serve throughput with the chosen library (llguidance), side by side in one 
 (the agent's own prompts, temperature 0.7), each with the grammar of its task's linked
 tables, then the same requests unconstrained with ``max_tokens`` = the tokens each
 constrained request made and ``ignore_eos`` (same tokens, same batch sizes: the
-difference is the cost of the masks). Rounds alternate; grammars are compiled in a
+difference is the cost of the masks). Rounds alternate which side goes first; grammars are compiled in a
 warm-up round first (a schema's grammar is compiled once and cached).
 
     python bench/grammar.py [--quick] [--no-serve] [--write-docs]
@@ -282,9 +282,13 @@ def _serve_bench(data_dir: Path, n: int, rounds: int) -> dict:
         t = time.perf_counter()
         counts, _ = asyncio.run(_round(server.url, reqs, None, True))  # warm-up: tokenizer setup + compiles
         out["warmup_s"] = time.perf_counter() - t
-        for _ in range(rounds):
-            counts, on = asyncio.run(_round(server.url, reqs, None, True))
-            _, off = asyncio.run(_round(server.url, reqs, counts, False))
+        for r in range(rounds):  # the order alternates (the machine's load drifts)
+            if r % 2 == 0:
+                counts, on = asyncio.run(_round(server.url, reqs, None, True))
+                _, off = asyncio.run(_round(server.url, reqs, counts, False))
+            else:
+                _, off = asyncio.run(_round(server.url, reqs, counts, False))
+                counts, on = asyncio.run(_round(server.url, reqs, None, True))
             out["on"].append(sum(counts) / on)
             out["off"].append(sum(counts) / off)
             print(f"  {sum(counts)} tokens: constrained {sum(counts) / on:6.1f} tok/s, "
