@@ -48,18 +48,19 @@ class Template:
     fn: Callable[[random.Random, DbContext], Draft | None]
     nps: tuple[str, ...] = ()  # noun phrases put into the frames of ``frames`` (phrasing.FRAMES); last held out
     frames: str = "rows"
+    weight: float = 1.0  # how often the generator tries it, relative to the other templates of its tier
 
 
 TEMPLATES: list[Template] = []
 
 
-def template(tier: str, *wordings: str, nps: tuple[str, ...] = (), frames: str = "rows",
+def template(tier: str, *wordings: str, nps: tuple[str, ...] = (), frames: str = "rows", weight: float = 1.0,
              ) -> Callable[[Callable[..., Draft | None]], Callable[..., Draft | None]]:
     """Register a template function under a difficulty tier with its wordings (and
     noun phrases for the request frames of family ``frames``)."""
 
     def register(fn: Callable[..., Draft | None]) -> Callable[..., Draft | None]:
-        TEMPLATES.append(Template(fn.__name__, tier, tuple(wordings), fn, tuple(nps), frames))
+        TEMPLATES.append(Template(fn.__name__, tier, tuple(wordings), fn, tuple(nps), frames, weight))
         return fn
 
     return register

@@ -24,7 +24,9 @@ from pydantic import BaseModel
 
 from agl_ops.config import SynthParams
 from agl_ops.tasks.sql.spider import DIFFICULTIES
-from agl_ops.tasks.sql.synth import templates_multi, templates_single  # noqa: F401  (register templates)
+from agl_ops.tasks.sql.synth import (  # noqa: F401  (register templates)
+    templates_calc, templates_multi, templates_single, templates_values,
+)
 from agl_ops.tasks.sql.synth.build import create_database, generate_rows, tables_json_entry, write_database
 from agl_ops.tasks.sql.synth.context import TEMPLATES, DbContext, Draft, Template
 from agl_ops.tasks.sql.synth.domains import DOMAINS
@@ -103,7 +105,7 @@ def _question(rng: random.Random, tpl: Template, fields: dict[str, Any], split: 
 def _make_example(rng: random.Random, ctx: DbContext, by_tier: dict[str, list[Template]], tier: str,
                   split: str, heldout_share: float, seen: set[tuple[str, str]], seen_sql: Counter) -> _Example | None:
     for _ in range(200):
-        tpl = rng.choice(by_tier[tier])
+        tpl = rng.choices(by_tier[tier], weights=[t.weight for t in by_tier[tier]])[0]
         draft = tpl.fn(rng, ctx)
         if draft is None or not _valid(ctx, draft):
             continue

@@ -42,9 +42,15 @@ FRAMES: dict[str, tuple[str, ...]] = {
         "What is {np}, please?", "Quick question: what is {np}?", "Work out {np}.",
         "Would you figure out {np} for me?", "Any idea what {np} comes to?",
     ),
+    "embedded": (  # for noun phrases that are questions themselves: "how many students there are"
+        "Tell me {np}.", "Can you tell me {np}?", "Could you tell me {np}?", "I'd like to know {np}.",
+        "I want to know {np}.", "Please tell me {np}.", "Do you know {np}?", "Find out {np}.", "Let me know {np}.",
+        "I need to know {np}.", "Show me {np}.", "Can you check {np}?", "Any idea {np}?",
+    ),
 }
 HELDOUT_FRAMES = 2
 _INFORMAL_SHARE = 0.07  # typed fast: no capital, no final punctuation
+_QUESTION_WORDS = ("how", "what", "which", "who", "whether")
 
 
 def _seen(items: tuple[str, ...], held: int) -> tuple[str, ...]:
@@ -55,16 +61,17 @@ def _held(items: tuple[str, ...], held: int) -> tuple[str, ...]:
     return items[-held:] if len(items) > held else ()
 
 
-def _framed(frames: tuple[str, ...], nps: tuple[str, ...]) -> list[str]:
-    return [f.replace("{np}", np) for f in frames for np in nps]
+def _frames(family: str, np: str) -> tuple[str, ...]:
+    return FRAMES["embedded" if np.split(" ", 1)[0] in _QUESTION_WORDS else family]
 
 
 def wording_forms(wordings: tuple[str, ...], nps: tuple[str, ...], family: str) -> tuple[list[str], list[str]]:
     """(seen, held-out) format strings of a template: what train/val may use, and
     what only test may."""
-    frames = FRAMES[family] if nps else ()
-    seen = list(_seen(wordings, 1)) + _framed(_seen(frames, HELDOUT_FRAMES), _seen(nps, 1))
-    held = list(_held(wordings, 1)) + _framed(frames, _held(nps, 1)) + _framed(_held(frames, HELDOUT_FRAMES), _seen(nps, 1))
+    seen = list(_seen(wordings, 1)) + [f.replace("{np}", np) for np in _seen(nps, 1)
+                                       for f in _seen(_frames(family, np), HELDOUT_FRAMES)]
+    held = list(_held(wordings, 1)) + [f.replace("{np}", np) for np in _held(nps, 1) for f in _frames(family, np)]
+    held += [f.replace("{np}", np) for np in _seen(nps, 1) for f in _held(_frames(family, np), HELDOUT_FRAMES)]
     return seen, held
 
 
@@ -72,20 +79,27 @@ def choose_wording(rng: random.Random, wordings: tuple[str, ...], nps: tuple[str
                    heldout: bool) -> str:
     """One format string: a held-out one when ``heldout`` (test), else a seen one.
     Full wordings and framed noun phrases are drawn about equally often."""
-    frames = FRAMES[family] if nps else ()
     if heldout:
         options = []
         if _held(wordings, 1):
             options.append(lambda: rng.choice(_held(wordings, 1)))
         if _held(nps, 1):
-            options.append(lambda: rng.choice(frames).replace("{np}", rng.choice(_held(nps, 1))))
-        if nps and _held(frames, HELDOUT_FRAMES):
-            options.append(lambda: rng.choice(_held(frames, HELDOUT_FRAMES)).replace("{np}", rng.choice(_seen(nps, 1))))
+            options.append(lambda: _frame(rng, family, rng.choice(_held(nps, 1)), None))
+        if nps:
+            options.append(lambda: _frame(rng, family, rng.choice(_seen(nps, 1)), True))
         if options:
             return rng.choice(options)()
     if nps and rng.random() < 0.5:
-        return rng.choice(_seen(frames, HELDOUT_FRAMES)).replace("{np}", rng.choice(_seen(nps, 1)))
+        return _frame(rng, family, rng.choice(_seen(nps, 1)), False)
     return rng.choice(_seen(wordings, 1))
+
+
+def _frame(rng: random.Random, family: str, np: str, held: bool | None) -> str:
+    """``np`` in a frame: any (None), a held-out one (True) or a seen one (False)."""
+    frames = _frames(family, np)
+    if held is not None:
+        frames = _held(frames, HELDOUT_FRAMES) if held else _seen(frames, HELDOUT_FRAMES)
+    return rng.choice(frames).replace("{np}", np)
 
 
 def render_question(rng: random.Random, wording: str, fields: dict[str, Any]) -> str:
