@@ -23,9 +23,12 @@ def synth_cmd(
 ) -> None:
     """Generate the synthetic Spider-format dataset (deterministic by seed).
 
-    SQLite databases of 12 domains, graded questions with gold SQL, split
-    train/val/test by database; sizes and difficulty mix from data.synth.
+    SQLite databases of 23 domains (each spelled in a seeded naming style), graded
+    questions with gold SQL, split train/val/test by database; sizes, difficulty mix
+    and naming styles from data.synth.
     """
+    from collections import Counter
+
     from rich.table import Table
 
     from agl_ops.tasks.sql.spider import DIFFICULTIES
@@ -47,6 +50,9 @@ def synth_cmd(
         table.add_row(split, ", ".join(report.databases[split]), *(str(counts.get(t, 0)) for t in DIFFICULTIES),
                       str(sum(counts.values())))
     console.print(table)
+    styles = Counter(style.split(" ", 1)[0] for style in report.naming.values())
+    console.print("naming styles (databases): " + ", ".join(f"{k} {v}" for k, v in sorted(styles.items()))
+                  + " (manifest.json: per database)")
 
 
 @data_app.command("prepare")

@@ -1,8 +1,10 @@
-"""The first twelve hand-written database domains with realistic, varied schemas and foreign keys.
+"""The hand-written database domains: the first twelve here, eleven more in
+:mod:`agl_ops.tasks.sql.synth.domains_more`; ``DOMAINS`` holds all of them.
 
-Names follow what people write in real schemas (``dept_id``, ``hire_date``,
+Spec names follow what people write in real schemas (``dept_id``, ``hire_date``,
 ``unit_price``, text primary keys for airport codes, two foreign keys to one table),
-not names tuned to make a small model's guesses right.
+not names tuned to make a small model's guesses right; each generated database then
+spells them in its own naming style (:mod:`agl_ops.tasks.sql.synth.naming`).
 """
 
 from __future__ import annotations

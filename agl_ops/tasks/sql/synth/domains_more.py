@@ -144,7 +144,7 @@ GYM = Domain("gym_memberships", (
         C("full_name", "person", "name|full name|member name"),
         C("plan_id", "fk", "plan|membership plan", ref="plans"),
         C("join_date", "date", "join date|date joined|signup date", lo=2018, hi=2024, verbs="joined|signed up"),
-        C("date_of_birth", "date", "date of birth|birth date", lo=1955, hi=2006, null_frac=0.1),
+        C("date_of_birth", "date", "date of birth|birth date", lo=1955, hi=2006, null_frac=0.1, verbs="were born"),
         C("email", "email", "email address|email", null_frac=0.15),
         C("is_active", "bool", "are active|still have an active membership|are current members",
           neg="are inactive|are not active|have lapsed"),
@@ -210,6 +210,8 @@ RECIPES = Domain("recipe_book", (
         C("display_name", "person", "name|display name"),
         C("country", "country", "country|home country"),
         C("joined_year", "year", "year joined|joining year", lo=2010, hi=2024),
+        C("website", "note", "website|blog|homepage", null_frac=0.5, choices=(
+            "cooksblog.example", "homekitchen.example", "spoonful.example", "panandfork.example")),
     ), nouns=("cook/cooks", "author/authors", "chef/chefs")),
     _T("recipes", "recipe", "recipes", "title", (25, 40), (
         C("recipe_id", "pk"),
@@ -404,7 +406,8 @@ SCHOOLS = Domain("school_district", (
         C("start_date", "date", "start date|hire date|date they started", lo=1998, hi=2024, verbs="started|were hired|joined"),
         C("annual_salary", "money", "annual salary|salary|yearly pay", lo=32_000, hi=125_000),
         C("is_full_time", "bool", "are full-time|work full time", neg="are part-time|are not full-time|work part time"),
-        C("certification_expiry", "date", "certification expiry date|certificate expiry", lo=2024, hi=2028, null_frac=0.3),
+        C("certification_expiry", "date", "certification expiry date|certificate expiry", lo=2024, hi=2028, null_frac=0.3,
+          verbs="have a certification expiring|have certificates that expire"),
     ), nouns=("employee/employees", "educator/educators", "worker/workers")),
     _T("bus_routes", "bus route", "bus routes", "route_code", (8, 12), (
         C("route_id", "pk"),

@@ -4,9 +4,11 @@ Splits are by database (no database of val or test is seen in train, as in Spide
 Each split gets exact per-tier quotas from the difficulty mix, its questions spread
 evenly over its databases. Every gold query is run before it is kept: it must return
 rows, not too many, not a lone 0 or 1 (guessable), and an ordered answer must not
-depend on ties. The last wording
-of each template is held out of train and val and used in test, so test also
-measures a change of phrasing.
+depend on ties. Each database is spelled in a naming style drawn by seed
+(:mod:`~agl_ops.tasks.sql.synth.naming`). Some phrasings of each template (its
+last wording, its last noun phrase, the last request frames: see
+:mod:`~agl_ops.tasks.sql.synth.phrasing`) are held out of train and val and used in
+test, so test also measures a change of phrasing.
 """
 
 from __future__ import annotations

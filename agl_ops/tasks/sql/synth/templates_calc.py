@@ -92,7 +92,7 @@ def derived_aggregate(rng: random.Random, db: DbContext) -> Draft | None:
                  f"SELECT {fn}({d.sql()}) FROM {t.name}")
 
 
-@template("hard",
+@template("medium",
           "Which {singular} has the {sup} {expr}?",
           "What is the {label} of the {singular} with the {sup} {expr}?",
           "Find the {singular} whose {expr} is the {sup}.",
@@ -246,7 +246,7 @@ def count_distinct_parents(rng: random.Random, db: DbContext) -> Draft | None:
     return Draft(link_words(rng, ln), f"SELECT count(DISTINCT {ln.fk.name}) FROM {ln.child.name}")
 
 
-@template("hard",
+@template("medium",
           "How many different {parents} have {children} with {ccat} {value}?",
           "How many distinct {parents} have at least one {child} whose {ccat} is {value}?",
           "Count the {parents} with some {child} of {ccat} {value}.",

@@ -113,6 +113,7 @@ def filter_category(rng: random.Random, db: DbContext) -> Draft | None:
           "List the {labels} of {plural} whose {cat} is not {value}.",
           "Which {plural} have a {cat} other than {value}? Give their {labels}.",
           "Show the {labels} of all {plural} except those with {cat} {value}.",
+          "What are the {labels} of {plural} with a {cat} that isn't {value}?",
           "Which {plural} do not have {value} as their {cat}?",
           nps=("the {labels} of {plural} whose {cat} is not {value}", "the {plural} with any {cat} but {value}",
                "every {singular} whose {cat} isn't {value}, by {label}",
