@@ -98,7 +98,7 @@ class TrainParams(Section):
     model_path: str = Field("models/base", description="Policy to start from: a HF model directory")
     output_dir: str = Field("models/grpo", description="Where the trained model directory is written (server and eval load it)")
     run_dir: str = Field(".agl/train", description="Checkpoints, adapters per version and metrics.jsonl of the run")
-    prompts: str | None = Field("outputs/prompts/best.json", description="Prompt set to start from (the prompt-optimization stage's output) when the file exists; null: the default prompts")
+    prompts: str | None = Field(None, description="Prompt set to train with when the file exists (null: the shipped prompts; the pipeline optimizes prompts after training, for the trained model)")
     agent_max_turns: int | None = Field(1, ge=1, description="Agent turns in training rollouts (null: agent.max_turns); 1 = the write call only")
     agent_max_tokens: int | None = Field(96, ge=1, description="Completion tokens per call in training rollouts (null: agent.max_tokens)")
     n_runners: int = Field(32, ge=1, description="Rollouts in flight during training (runner threads; the server batches their calls)")

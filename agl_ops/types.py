@@ -27,6 +27,7 @@ __all__ = [
     "LLM",
     "PromptTemplate",
     "Settings",
+    "SETTINGS_RESOURCE",
     "Resource",
     "ResourcesUpdate",
     "new_id",
@@ -202,6 +203,9 @@ class PromptTemplate(BaseModel):
 
     def format(self, **kwargs: Any) -> str:
         return self.template.format(**kwargs)
+
+
+SETTINGS_RESOURCE = "agent_settings"  # the conventional name of an agent's Settings resource
 
 
 class Settings(BaseModel):

@@ -38,3 +38,14 @@ def test_bad_prompt_sets_fail_with_the_file_and_entry(tmp_path: Path, content: s
         path.write_text(content)
     with pytest.raises(PromptSetError, match=match):
         read_prompt_set(path)
+
+
+def test_agent_settings_travel_with_the_prompts(tmp_path: Path) -> None:
+    from agl_ops.types import SETTINGS_RESOURCE, Settings
+
+    path = write_prompt_set(tmp_path / "best.json", {"write_prompt": "Q: {question}"},
+                            settings={"few_shot": 2, "constrained": True})
+    loaded = read_prompt_set(path)
+    assert isinstance(loaded[SETTINGS_RESOURCE], Settings)
+    assert loaded[SETTINGS_RESOURCE].values == {"few_shot": 2, "constrained": True}
+    assert SETTINGS_RESOURCE not in read_prompt_set(write_prompt_set(tmp_path / "plain.json", {"w": "Q: {question}"}))

@@ -177,7 +177,7 @@ class APO:
         elapsed = timer()
         rng = random.Random(self.seed)
         scorer = CandidateScorer(ctx, sampling={"max_tokens": p.max_tokens, "temperature": p.temperature})
-        baseline = Candidate(id=self._new_id(), prompts=scorer.baseline_prompts())
+        baseline = Candidate(id=self._new_id(), prompts=scorer.baseline_prompts(), settings=scorer.baseline_settings())
         missing = [t for t in a.targets if t not in baseline.prompts]
         if missing:
             raise ValueError(f"APO targets {missing} are not prompt resources (have {sorted(baseline.prompts)})")
@@ -257,7 +257,8 @@ class APO:
                 reply = optimizer.complete(edit_tpl.format(prompt=parent.prompts[role], critique=critique or "(none)",
                                                            placeholders=placeholders))
                 text = repair_placeholders(extract_prompt(reply), required[role])
-                child = Candidate(id=self._new_id(), prompts={**parent.prompts, role: text}, parent_id=parent.id,
+                child = Candidate(id=self._new_id(), prompts={**parent.prompts, role: text}, settings=parent.settings,
+                                  parent_id=parent.id,
                                   origin="edit", round=rnd, config={"role": role, "critique": critique[:1500]})
                 key = json.dumps(child.prompts, sort_keys=True)
                 child.rejected = check_template(text, required[role], max_chars=p.max_prompt_chars,

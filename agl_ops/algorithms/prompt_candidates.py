@@ -29,7 +29,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from agl_ops.algorithms.base import AlgorithmContext, wait_with_progress
-from agl_ops.types import LLM, PromptTemplate, Resource, Rollout, RolloutMode, Span, SpanKind
+from agl_ops.types import SETTINGS_RESOURCE, LLM, PromptTemplate, Resource, Rollout, RolloutMode, Settings, Span, SpanKind
 
 __all__ = [
     "Candidate",
@@ -55,6 +55,7 @@ class Candidate(BaseModel):
 
     id: str
     prompts: dict[str, str]
+    settings: dict[str, Any] = Field(default_factory=dict)  # the agent's Settings values (demos, decoding...)
     parent_id: str | None = None
     origin: str = "baseline"  # baseline | edit | trial | seed
     round: int = 0
@@ -75,6 +76,7 @@ class Candidate(BaseModel):
             "minibatch_scores": json.dumps([round(s, 4) for s in self.minibatch_scores]),
             "n_evals": len(self.minibatch_scores), "val": self.val_score, "rejected": self.rejected or "",
             "config": json.dumps(self.config, default=str)[:2000], **{f"prompt.{k}": v for k, v in self.prompts.items()},
+            **{f"setting.{k}": json.dumps(v, default=str)[:200] for k, v in self.settings.items() if k != "demos"},
         }
 
 
@@ -208,6 +210,11 @@ class CandidateScorer:
         self._published: dict[str, str] = {}
         self.rollouts_run = 0
 
+    def baseline_settings(self) -> dict[str, Any]:
+        """The initial agent settings (the ``agent_settings`` resource's values, or {})."""
+        found = self.base.get(SETTINGS_RESOURCE)
+        return dict(found.values) if isinstance(found, Settings) else {}
+
     def baseline_prompts(self, names: Sequence[str] | None = None) -> dict[str, str]:
         """The initial prompt templates (all PromptTemplate resources, or ``names``)."""
         out = {k: v.template for k, v in self.base.items() if isinstance(v, PromptTemplate)}
@@ -217,6 +224,8 @@ class CandidateScorer:
         if candidate.id not in self._published:
             resources = dict(self.base)
             resources.update({k: PromptTemplate(template=t) for k, t in candidate.prompts.items()})
+            if candidate.settings:
+                resources[SETTINGS_RESOURCE] = Settings(values=candidate.settings)
             update = self.ctx.store.add_resources(resources)
             self._published[candidate.id] = update.resources_id
         return self._published[candidate.id]

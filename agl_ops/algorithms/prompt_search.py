@@ -68,8 +68,12 @@ class SearchSpace(Protocol):
         """Parameters of the first trials to enqueue (e.g. a baseline-like layout)."""
         ...
 
-    def suggest(self, trial: Any, state: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
-        """One point of the space: the template and the trial's config."""
+    def suggest(self, trial: Any, state: Mapping[str, Any]) -> tuple[str, dict[str, Any], dict[str, Any]]:
+        """One point of the space: the template, the agent settings and the trial's config."""
+        ...
+
+    def settings(self, config: Mapping[str, Any]) -> dict[str, Any]:
+        """The agent settings of a trial's config (a resumed study rebuilds them)."""
         ...
 
     def placeholders(self, config: Mapping[str, Any], required: set[str]) -> set[str]:
@@ -159,7 +163,7 @@ class PromptSearch:
         minibatch = order[: p.minibatch_size]
         boot_idx = order[p.minibatch_size: p.minibatch_size + s.bootstrap_size]
         successes, baseline_score = [], None
-        if boot_idx and s.demo_pool:
+        if boot_idx:
             ev = scorer.score(baseline, [train[i] for i in boot_idx], description="search: bootstrapping demos (baseline)")
             baseline_score = ev.score
             successes = [(d.task, d.outcome) for d in ev.digests if d.reward >= 1.0]
@@ -190,7 +194,7 @@ class PromptSearch:
         chunks = [tasks[k::n_chunks] for k in range(n_chunks)]
 
         def objective(trial: Any) -> float:
-            template, config = self.space.suggest(trial, setup.space)
+            template, settings, config = self.space.suggest(trial, setup.space)
             trial.set_user_attr("prompt", template)
             trial.set_user_attr("config", config)
             reason = check_template(template, self.space.placeholders(config, required),
@@ -199,7 +203,8 @@ class PromptSearch:
                 trial.set_user_attr("rejected", reason)
                 raise optuna.TrialPruned(reason)
             cand = Candidate(id=f"t{trial.number}", prompts={**baseline.prompts, self.target: template},
-                             origin="trial", round=trial.number, config=config)
+                             settings={**baseline.settings, **settings}, origin="trial", round=trial.number,
+                             config=config)
             rewards: list[float] = []
             for k, chunk in enumerate(chunks):
                 ev = scorer.score(cand, chunk, description=f"search trial {trial.number + 1}/{n_trials} "
@@ -234,7 +239,7 @@ class PromptSearch:
         elapsed = timer()
         self._history: list[dict[str, float]] = []
         scorer = CandidateScorer(ctx, sampling={"max_tokens": p.max_tokens, "temperature": p.temperature})
-        baseline = Candidate(id="baseline", prompts=scorer.baseline_prompts())
+        baseline = Candidate(id="baseline", prompts=scorer.baseline_prompts(), settings=scorer.baseline_settings())
         if self.target not in baseline.prompts:
             raise ValueError(f"search target {self.target!r} is not a prompt resource (have {sorted(baseline.prompts)})")
         required = template_fields(baseline.prompts[self.target])
@@ -269,8 +274,9 @@ class PromptSearch:
                           key=lambda c: (-c.mean_score, c.round))
         finalists, seen = [], set()
         for c in complete:
-            if c.prompts[self.target] not in seen and len(finalists) < s.confirm_top:
-                seen.add(c.prompts[self.target])
+            key = json.dumps([c.prompts[self.target], c.settings], sort_keys=True, default=str)
+            if key not in seen and len(finalists) < s.confirm_top:
+                seen.add(key)
                 finalists.append(c)
         if val:
             best, val_rewards = select_on_val(scorer, baseline, finalists, val, min_improvement=p.min_improvement,
@@ -295,11 +301,12 @@ class PromptSearch:
                 continue
             value = t.value if t.value is not None else (t.intermediate_values[max(t.intermediate_values)]
                                                          if t.intermediate_values else None)
-            config = {**t.user_attrs.get("config", t.params), "state": t.state.name}
+            trial_config = t.user_attrs.get("config", t.params)
+            config = {**trial_config, "state": t.state.name}
             if "rejected" in t.user_attrs:
                 config["rejected"] = t.user_attrs["rejected"]
             out.append(Candidate(id=f"t{t.number}", prompts={**baseline.prompts, self.target: t.user_attrs["prompt"]},
-                                 parent_id=baseline.id, origin="trial", round=t.number, config=config,
+                                 settings={**baseline.settings, **self.space.settings(trial_config)}, parent_id=baseline.id, origin="trial", round=t.number, config=config,
                                  minibatch_scores=[value] if value is not None else [],
                                  rejected=t.user_attrs.get("rejected")))
         return out

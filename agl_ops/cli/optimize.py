@@ -22,7 +22,9 @@ def _table(report: Mapping[str, Any]) -> Any:
     table = Table(title=f"prompt optimization ({report['algorithm']}): execution accuracy, baseline vs best")
     for col in ("split", "tier", "tasks", "baseline", "best", "gain"):
         table.add_column(col, justify="left" if col in ("split", "tier") else "right")
-    for split in ("val", "test"):
+    from agl_ops.pipeline.optimize_stage import REPORT_SPLITS
+
+    for split in REPORT_SPLITS:
         if split not in report:
             continue
         base, best = report[split]["baseline"], report[split]["best"]

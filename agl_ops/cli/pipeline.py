@@ -20,7 +20,7 @@ def run_cmd(
 ) -> None:
     """Run the whole pipeline with the defaults of params.yaml (no servers to start by hand).
 
-    prepare_model -> prepare_data -> baseline_eval -> optimize_prompt -> train -> evaluate
+    prepare_model -> prepare_data -> baseline_eval -> train -> optimize_prompt -> evaluate
     -> register (+ promotion), as `dvc repro` runs dvc.yaml: stages whose inputs did not
     change are skipped. Prints the metrics of every stage and where to look next.
     """

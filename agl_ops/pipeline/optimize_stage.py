@@ -1,10 +1,15 @@
-"""The ``optimize_prompt`` stage: better prompts for the SQL agent (APO or Optuna search).
+"""The ``optimize_prompt`` stage: better prompts and agent settings for the SQL agent
+on the model the pipeline ships (APO or Optuna search).
 
-Reads params.yaml (``prompt_opt``), the data folder and the model; with no endpoint it
-starts the local model server and the tracing proxy itself; writes
-``prompt_opt.output`` (the best prompt set) and ``prompt_opt.metrics_file`` (val and
-test accuracy of the baseline vs the best prompt, per difficulty tier, measured side by
-side in this run), and logs everything to MLflow. ``agl-ops optimize prompt`` calls it.
+Candidates are scored on train tasks from the held-out train databases (split
+``prompt_dev``: the shipped model was not trained on them, so scores discriminate) and
+the final pick between the baseline and the best trials is made there too; val, test
+and the realistic dev set are only reported (baseline vs best, per tier, side by side
+in this run). Reads params.yaml (``prompt_opt``), the data and the model (with no
+endpoint it starts the local model server and the tracing proxy itself); writes
+``prompt_opt.output`` (the best prompt set with its settings) and
+``prompt_opt.metrics_file``, and logs everything to MLflow. ``agl-ops optimize prompt``
+calls it.
 """
 
 from __future__ import annotations
@@ -19,7 +24,9 @@ from typing import Any
 
 from agl_ops.config import Params
 
-__all__ = ["PROMPT_OPTIMIZERS", "optimize_prompts", "tier_accuracy"]
+__all__ = ["PROMPT_OPTIMIZERS", "REPORT_SPLITS", "optimize_prompts", "tier_accuracy"]
+
+REPORT_SPLITS = ("selection", "val", "test", "realistic")  # selection: the held-out train tasks the pick was made on
 
 
 def tier_accuracy(tasks: Sequence[Mapping[str, Any]], rewards: Sequence[float]) -> dict[str, Any]:
@@ -39,7 +46,7 @@ def _compare(baseline: Mapping[str, Any], best: Mapping[str, Any]) -> dict[str, 
 def _flat(report: Mapping[str, Any]) -> dict[str, float]:
     """The report as MLflow metrics (``val_best_accuracy_easy``...)."""
     out: dict[str, float] = {}
-    for split in ("val", "test"):
+    for split in REPORT_SPLITS:
         if split not in report:
             continue
         for who in ("baseline", "best"):
@@ -63,8 +70,10 @@ def _search(cfg: Params, optimizer: Any, sink: Any) -> Any:
     from agl_ops.algorithms.prompt_search import PromptSearch
     from agl_ops.tasks.sql.prompt_space import SqlPromptSpace
 
-    po = cfg.prompt_opt
-    space = SqlPromptSpace(po.search, prompts_dir=po.optimizer.prompts_dir)
+    from agl_ops.tasks.sql.wiring import tasks_from_params
+
+    po = cfg.prompt_opt  # demos come from the tasks the model learned from: train (never val or test)
+    space = SqlPromptSpace(po.search, pool=tasks_from_params(cfg, "train"), prompts_dir=po.optimizer.prompts_dir)
     return PromptSearch(po, space=space, optimizer=optimizer, sink=sink, seed=cfg.seed)
 
 
@@ -72,8 +81,21 @@ def _search(cfg: Params, optimizer: Any, sink: Any) -> Any:
 PROMPT_OPTIMIZERS: dict[str, Callable[[Params, Any, Any], Any]] = {"apo": _apo, "search": _search}
 
 
-def _test_report(cfg: Params, result: Any, tasks: list[dict[str, Any]], model_url: str, model: str) -> dict[str, Any]:
-    """Baseline and best prompt on the test tasks, both at once through one runner pool."""
+def _report_splits(cfg: Params, with_test: bool) -> dict[str, list[dict[str, Any]]]:
+    """The tasks of the baseline-vs-best report: val and test (their limits) and the
+    realistic dev set (whole). Report only: nothing here chooses."""
+    from agl_ops.tasks.sql.wiring import REALISTIC_SPLIT, tasks_from_params
+
+    if not with_test:
+        return {}
+    po = cfg.prompt_opt
+    return {"val": tasks_from_params(cfg, "val", po.val_limit), "test": tasks_from_params(cfg, "test", po.test_limit),
+            REALISTIC_SPLIT: tasks_from_params(cfg, REALISTIC_SPLIT)}
+
+
+def _side_by_side(cfg: Params, result: Any, splits: Mapping[str, list[dict[str, Any]]], model_url: str,
+                  model: str) -> dict[str, Any]:
+    """Baseline and best on every report split, all at once through one runner pool."""
     from agl_ops.algorithms.prompt_candidates import ScoreCandidates
     from agl_ops.store import MemoryStore
     from agl_ops.tasks.sql.prompts import default_resources
@@ -81,13 +103,37 @@ def _test_report(cfg: Params, result: Any, tasks: list[dict[str, Any]], model_ur
     from agl_ops.trainer import Trainer
 
     po = cfg.prompt_opt
+    tasks = [t for rows in splits.values() for t in rows]
+    if not tasks:
+        return {}
     resources = default_resources(model_url, model, proxied=False, sampling_parameters={"temperature": po.temperature})
     pool = [result.baseline] if result.best.id == result.baseline.id else [result.baseline, result.best]
     scorer = ScoreCandidates(pool, sampling={"max_tokens": po.max_tokens, "temperature": po.temperature},
-                             description=f"test: baseline + best on {len(tasks)} tasks")
+                             description=f"report: baseline + best on {len(tasks)} tasks ({', '.join(splits)})")
     rewards = Trainer(algorithm=scorer, n_runners=po.n_runners, initial_resources=resources, store=MemoryStore(),
                       runner_backend="thread", timeout_s=cfg.runner.timeout_s).fit(agent_from_params(cfg), tasks)
-    return _compare(tier_accuracy(tasks, rewards[0]), tier_accuracy(tasks, rewards[-1]))
+    out, start = {}, 0
+    for split, rows in splits.items():
+        end = start + len(rows)
+        out[split] = _compare(tier_accuracy(rows, rewards[0][start:end]), tier_accuracy(rows, rewards[-1][start:end]))
+        start = end
+    return out
+
+
+def _scoring_tasks(cfg: Params) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(minibatch tasks, selection tasks) from the held-out train databases (split
+    prompt_dev), shuffled by the seed: the shipped model never trained on them."""
+    import random
+
+    from agl_ops.tasks.sql.wiring import PROMPT_DEV_SPLIT, tasks_from_params
+
+    po = cfg.prompt_opt
+    held = tasks_from_params(cfg, PROMPT_DEV_SPLIT)
+    if len(held) < po.select_limit + po.minibatch_size:
+        raise ValueError(f"the held-out train databases (data.prompt_dev_databases) have {len(held)} tasks; prompt "
+                         f"optimization needs select_limit + minibatch_size = {po.select_limit + po.minibatch_size}")
+    random.Random(cfg.seed if po.seed is None else po.seed).shuffle(held)
+    return held[po.select_limit:], held[: po.select_limit]
 
 
 def optimize_prompts(cfg: Params, *, endpoint: str | None = None, model: str | None = None, with_test: bool = True,
@@ -100,15 +146,14 @@ def optimize_prompts(cfg: Params, *, endpoint: str | None = None, model: str | N
     from agl_ops.prompt_sets import write_prompt_set
     from agl_ops.store import MemoryStore
     from agl_ops.tasks.sql.prompts import default_prompts
-    from agl_ops.tasks.sql.wiring import agent_from_params, tasks_from_params
+    from agl_ops.tasks.sql.wiring import agent_from_params
     from agl_ops.trainer import Trainer
 
     po = cfg.prompt_opt
     if po.algorithm not in PROMPT_OPTIMIZERS:
         raise ValueError(f"unknown prompt optimizer {po.algorithm!r}; valid: {', '.join(PROMPT_OPTIMIZERS)}")
-    train = tasks_from_params(cfg, "train")
-    val = tasks_from_params(cfg, "val", po.val_limit)
-    test_tasks = tasks_from_params(cfg, "test", po.test_limit) if with_test else []
+    search_tasks, select_tasks = _scoring_tasks(cfg)
+    report_splits = _report_splits(cfg, with_test)  # data errors before a slow start
     store = MemoryStore()
     start = time.perf_counter()
     run_ctx: Any = nullcontext(None)
@@ -119,24 +164,26 @@ def optimize_prompts(cfg: Params, *, endpoint: str | None = None, model: str | N
         run_ctx = tracking.stage_run("optimize_prompt", cfg, tags={"agl.algorithm": po.algorithm})
     given = endpoint or po.endpoint
     # a given endpoint is used as it is (it may not be ours); a local server gets the tracing proxy
-    with run_ctx as run, model_endpoint(po.model_path or cfg.model.path, given, store=None if given else store) as ep:
+    model_path = po.model_path or cfg.train.output_dir  # the model the pipeline ships
+    with run_ctx as run, model_endpoint(model_path, given, store=None if given else store) as ep:
         name = model or po.model or discover_model(ep.model_url)
         resources = {**default_prompts(), "main_llm": ep.llm_resource(name, temperature=po.temperature)}
         optimizer = OptimizerLLM.from_params(po.optimizer, ep.model_url, name)
         algo = PROMPT_OPTIMIZERS[po.algorithm](cfg, optimizer, run.metrics if run is not None else None)
         if announce is not None:
-            announce(f"optimizing prompts ({po.algorithm}) with {name} at {ep.url}; optimizer LLM "
-                     f"{optimizer.model or '?'} at {optimizer.endpoint}; {len(train)} train, {len(val)} val tasks")
+            announce(f"optimizing prompts ({po.algorithm}) of {name} ({given or model_path}) at {ep.url}; optimizer "
+                     f"LLM {optimizer.model or '?'} at {optimizer.endpoint}; scoring on {len(search_tasks)} + "
+                     f"{len(select_tasks)} tasks of held-out train databases")
         result = Trainer(algorithm=algo, n_runners=po.n_runners, initial_resources=resources, store=store,
-                         runner_backend="thread", timeout_s=cfg.runner.timeout_s).fit(agent_from_params(cfg), train, val)
+                         runner_backend="thread", timeout_s=cfg.runner.timeout_s).fit(
+            agent_from_params(cfg), search_tasks, select_tasks)
         report: dict[str, Any] = {"algorithm": result.algorithm, "improved": result.improved,
                                   "best_candidate": result.best.id, "stopped": result.stopped,
                                   "optimize_s": result.elapsed_s, "candidates": len(result.candidates)}
-        if val:
-            report["val"] = _compare(tier_accuracy(val, result.val_rewards[result.baseline.id]),
-                                     tier_accuracy(val, result.val_rewards[result.best.id]))
-        if test_tasks:
-            report["test"] = _test_report(cfg, result, test_tasks, ep.model_url, name)
+        report["selection"] = _compare(tier_accuracy(select_tasks, result.val_rewards[result.baseline.id]),
+                                       tier_accuracy(select_tasks, result.val_rewards[result.best.id]))
+        report.update(_side_by_side(cfg, result, report_splits, ep.model_url, name))
+        report["best_settings"] = {k: v for k, v in result.best.settings.items() if k != "demos"}
         report["elapsed_s"] = round(time.perf_counter() - start, 1)
         versions: dict[str, int] = {}
         if run is not None:
@@ -144,14 +191,15 @@ def optimize_prompts(cfg: Params, *, endpoint: str | None = None, model: str | N
             from agl_ops.algorithms.prompt_records import record_result
 
             versions = record_result(result, run_id=run.run_id, prompt_prefix=cfg.tracking.prompt_name,
-                                     register=po.register_best, tags={"val_gain": report.get("val", {}).get("gain")})
+                                     register=po.register_best, tags={"selection_gain": report["selection"]["gain"],
+                                                                      "test_gain": report.get("test", {}).get("gain")})
             run.metrics.log_metrics({**_flat(report), "elapsed_s": report["elapsed_s"]})
             tracking.log_json(report, "prompt_opt/report.json", run_id=run.run_id)
             report["run_id"] = run.run_id
         report["prompt_versions"] = versions
-    write_prompt_set(po.output, result.best.prompts, algorithm=result.algorithm, candidate=result.best.id,
-                     improved=result.improved, val_accuracy=result.best.val_score,
-                     baseline_val_accuracy=result.baseline.val_score, run_id=report.get("run_id"),
+    write_prompt_set(po.output, result.best.prompts, result.best.settings, algorithm=result.algorithm,
+                     candidate=result.best.id, improved=result.improved, selection_accuracy=result.best.val_score,
+                     baseline_selection_accuracy=result.baseline.val_score, run_id=report.get("run_id"),
                      registry={"prefix": cfg.tracking.prompt_name, "versions": versions})
     metrics_path = Path(po.metrics_file)
     metrics_path.parent.mkdir(parents=True, exist_ok=True)

@@ -17,12 +17,17 @@ from tests.algorithms.test_apo import BAD_EDIT, GOOD_EDIT, MARK, _edits
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, dict]:
+    from agl_ops.tasks.sql.realistic import build_realistic
+
     rows = synth_rows(tmp_path / "data")
+    build_realistic(tmp_path / "realistic")
     params = {
-        "data": {"path": str(tmp_path / "data")},
+        "data": {"path": str(tmp_path / "data"), "realistic_path": str(tmp_path / "realistic"),
+                 "prompt_dev_databases": 4},
         "tracking": {"tracking_uri": f"sqlite:///{tmp_path}/mlflow.db", "experiment": "test/prompt-opt",
                      "prompt_name": "t2s"},
-        "prompt_opt": {"minibatch_size": 6, "val_limit": 6, "test_limit": 6, "n_runners": 4, "max_tokens": 64,
+        "prompt_opt": {"minibatch_size": 6, "select_limit": 4, "val_limit": 6, "test_limit": 6, "n_runners": 4,
+                       "max_tokens": 64,
                        "apo": {"rounds": 1, "beam_width": 2, "expand": 1, "branch_factor": 2}},
     }
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))

@@ -1,6 +1,6 @@
-"""Prompt search mechanics against a scripted model: demos come from train only (the
-agent's own successful queries first), the study finds the prompt that works and the
-val check confirms it, and an interrupted study resumes where it stopped."""
+"""Prompt search mechanics against a scripted model: demos are retrieved per question
+from the train pool only, the study finds the prompt and settings that work and the
+selection check confirms them, and an interrupted study resumes where it stopped."""
 
 from __future__ import annotations
 
@@ -12,9 +12,8 @@ from optuna.trial import TrialState
 
 from agl_ops.algorithms.prompt_search import PromptSearch
 from agl_ops.config import PromptOptParams
-from agl_ops.tasks.sql.demos import Demo
 from agl_ops.tasks.sql.prompt_space import SqlPromptSpace
-from tests.algorithms.prompt_env import ScriptedModel, fit, synth_rows
+from tests.algorithms.prompt_env import ScriptedModel, fit, last_question, synth_rows
 
 PROPOSAL = "Write a single SQLite query that only uses the columns listed in the schema and nothing else."
 
@@ -27,18 +26,19 @@ def rows(tmp_path_factory: pytest.TempPathFactory) -> dict:
 def _params(tmp_path: Path, **search) -> PromptOptParams:
     return PromptOptParams.model_validate({
         "minibatch_size": 8, "val_limit": 8, "max_tokens": 64,
-        "search": {"n_trials": 4, "study_path": str(tmp_path / "study.db"), "bootstrap_size": 12, "demo_pool": 4,
-                   "max_demos": 2, "proposed_instructions": 1, "confirm_top": 2, **search}})
+        "search": {"n_trials": 4, "study_path": str(tmp_path / "study.db"), "max_demos": 2,
+                   "proposed_instructions": 1, "confirm_top": 2, **search}})
 
 
-def _search(params: PromptOptParams, **kw: object) -> PromptSearch:
+def _search(params: PromptOptParams, pool: list[dict], **kw: object) -> PromptSearch:
     """The search over the SQL agent's space, as the prompt-optimization stage builds it."""
-    return PromptSearch(params, space=SqlPromptSpace(params.search, prompts_dir=params.optimizer.prompts_dir), **kw)
+    space = SqlPromptSpace(params.search, pool=pool, prompts_dir=params.optimizer.prompts_dir)
+    return PromptSearch(params, space=space, **kw)
 
 
 def _with_demos(prompt: str, row: dict) -> bool:
     """The scripted model solves everything once it sees examples; without them only
-    the easy questions (so the baseline bootstraps a few demos of its own)."""
+    the easy questions."""
     return "Examples from other databases" in prompt or (row["difficulty"] == "easy" and "Examples" not in prompt)
 
 
@@ -49,33 +49,25 @@ def _optimizer(prompt: str) -> str:
 def test_search_finds_demos_and_confirms_on_val(rows: dict, tmp_path: Path) -> None:
     model = ScriptedModel(rows, good=_with_demos, optimizer=_optimizer)
     with model.fake.serve() as server:
-        result = fit(_search(_params(tmp_path), seed=0), server.url, rows)
+        result = fit(_search(_params(tmp_path), rows["train"], seed=0), server.url, rows)
 
-    assert result.improved and "Examples from other databases" in result.best.prompts["write_prompt"]
+    assert result.improved and result.best.settings["few_shot"] > 0  # a trial with demonstrations won
+    assert "{examples}" in result.best.prompts["write_prompt"] and result.best.config["few_shot"] > 0
     assert result.best.val_score == 1.0 and result.baseline.val_score < 1.0
-    assert result.best.config["demos"]  # a trial with demonstrations won
     trials = [c for c in result.candidates if c.origin == "trial"]
     assert len(trials) == 4
     # the optimizer proposed an instruction once; it is one of the choices of the study
     study = optuna.load_study(study_name=optuna.get_all_study_names(f"sqlite:///{tmp_path / 'study.db'}")[0],
                               storage=f"sqlite:///{tmp_path / 'study.db'}")
-    setup = study.user_attrs["agl_setup"]
-    assert PROPOSAL in setup and len(model.optimizer_prompts) == 1
-    # demos are train tasks only: bootstrapped ones carry the agent's own (correct) query
-    val_test = {r["question"] for r in rows["val"] + rows["test"]}
-    composed = [p for p in model.write_prompts() if "Now the database to query" in p]
-    assert composed
-    for prompt in composed:
-        head = prompt.split("Now the database to query")[0]
-        assert not any(q in head for q in val_test)
-    train_by_q = {r["question"]: r for r in rows["train"]}
-    from agl_ops.algorithms.prompt_search import SearchSetup
-
-    pool = [Demo.model_validate(d) for d in SearchSetup.from_json(setup).space["demos"]]
-    assert pool and all(d.question in train_by_q for d in pool)
-    assert any(d.source == "bootstrapped" for d in pool)
-    minibatch_qs = {rows["train"][i]["question"] for i in SearchSetup.from_json(setup).minibatch}
-    assert not minibatch_qs & {d.question for d in pool}  # no demo answers its own scoring task
+    assert PROPOSAL in study.user_attrs["agl_setup"] and len(model.optimizer_prompts) == 1
+    # demos are train questions only, retrieved per question, never the question itself
+    train_qs, val_test = {r["question"] for r in rows["train"]}, {r["question"] for r in rows["val"] + rows["test"]}
+    shown = [p for p in model.write_prompts() if "Examples from other databases" in p]
+    assert shown
+    for prompt in shown:
+        demos = last_question_demos(prompt)
+        assert demos and set(demos) <= train_qs and not set(demos) & val_test
+        assert last_question(prompt) not in demos
 
 
 def test_interrupted_study_resumes(rows: dict, tmp_path: Path) -> None:
@@ -88,7 +80,7 @@ def test_interrupted_study_resumes(rows: dict, tmp_path: Path) -> None:
 
     with model.fake.serve() as server:
         with pytest.raises(KeyboardInterrupt):
-            fit(_search(params, seed=0, callbacks=[stop_after_two]), server.url, rows)
+            fit(_search(params, rows["train"], seed=0, callbacks=[stop_after_two]), server.url, rows)
         storage = f"sqlite:///{tmp_path / 'study.db'}"
         name = optuna.get_all_study_names(storage)[0]
         study = optuna.load_study(study_name=name, storage=storage)
@@ -97,7 +89,7 @@ def test_interrupted_study_resumes(rows: dict, tmp_path: Path) -> None:
         study.ask()  # a trial cut off mid-way (as by SIGKILL): left RUNNING in the storage
         n_writes, n_proposals = len(model.write_prompts()), len(model.optimizer_prompts)
 
-        result = fit(_search(params, seed=0), server.url, rows)
+        result = fit(_search(params, rows["train"], seed=0), server.url, rows)
 
     study = optuna.load_study(study_name=name, storage=storage)
     complete = study.get_trials(states=(TrialState.COMPLETE,))
@@ -118,14 +110,23 @@ def test_pruning_stops_weak_trials(rows: dict, tmp_path: Path) -> None:
     params = _params(tmp_path, n_trials=2, proposed_instructions=0, study_name="prune-test")
     storage = f"sqlite:///{tmp_path / 'study.db'}"
     with model.fake.serve() as server:
-        fit(_search(params, seed=3), server.url, rows)
+        fit(_search(params, rows["train"], seed=3), server.url, rows)
         study = optuna.load_study(study_name="prune-test", storage=storage)
-        study.enqueue_trial({"instruction": 1, "n_demos": 0, "demo_set": 0, "demo_schema": "none", "cue": "fence"})
+        study.enqueue_trial({"instruction": 1, "few_shot": 0, "demo_schema": "none", "cue": "fence", "schema": "rows",
+                             "constrained": False})
         n_writes = len(model.write_prompts())
         result = fit(_search(params.model_copy(update={"search": params.search.model_copy(update={"n_trials": 3})}),
-                                  seed=3), server.url, rows)
+                                  rows["train"], seed=3), server.url, rows)
     states = {c.id: c.config["state"] for c in result.candidates if c.origin == "trial"}
     assert states == {"t0": "COMPLETE", "t1": "COMPLETE", "t2": "PRUNED"}
     assert len(model.write_prompts()) - n_writes == 4 + 3 * 8  # half the minibatch, then the val check
     pruned = next(c for c in result.candidates if c.id == "t2")
-    assert len(pruned.minibatch_scores) == 1 and pruned.config["n_demos"] == 0
+    assert len(pruned.minibatch_scores) == 1 and pruned.config["few_shot"] == 0
+
+
+def last_question_demos(prompt: str) -> list[str]:
+    """The questions of the demos shown before the task's own question."""
+    import re
+
+    head = prompt.split("Now the database to query")[0]
+    return re.findall(r"^Question: (.*)$", head, re.M)

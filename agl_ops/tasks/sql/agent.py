@@ -34,7 +34,7 @@ from agl_ops.tasks.sql.prompts import PROMPT_FIELDS, default_prompts
 from agl_ops.tasks.sql.reward import execution_reward
 from agl_ops.tasks.sql.schema import TableInfo, render_schema, shown_tables
 from agl_ops.tracing import SPAN_NAME_HEADER, span
-from agl_ops.types import LLM, AttemptedRollout, PromptTemplate, Resource, Settings, SpanKind
+from agl_ops.types import SETTINGS_RESOURCE, LLM, AttemptedRollout, PromptTemplate, Resource, Settings, SpanKind
 
 __all__ = ["LitSQLAgent", "SqlOutcome", "OUTCOME_SPAN", "LLM_SPAN_NAMES", "SETTINGS", "demo_settings"]
 
@@ -45,7 +45,7 @@ OUTCOME_SPAN = "sql.outcome"
 # question, default 0), demo_schema (none | columns | create), demos (the pool: rows with
 # question, query, db_path), demo_pool_id (the pool's content hash), constrained (bool,
 # overrides the agent's own)
-SETTINGS = "agent_settings"
+SETTINGS = SETTINGS_RESOURCE
 _RETRIEVERS: dict[str, Any] = {}
 _RETRIEVERS_LOCK = threading.Lock()
 

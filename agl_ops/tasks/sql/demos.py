@@ -1,7 +1,6 @@
 """Few-shot demonstrations for the SQL agent: train tasks shown as worked examples.
 
-A :class:`Demo` is a train question with a query that answers it (the reference, or
-one the agent wrote itself and that returned the reference result). A demo is shown
+A :class:`Demo` is a train question with its reference query. A demo is shown
 with its schema rendered three ways: ``none`` (question and SQL only), ``columns``
 (one ``table(col, ...)`` line per table the query uses) or ``create`` (the CREATE TABLE
 statements of those tables, the style the agent shows for the real database).
@@ -22,13 +21,9 @@ from pydantic import BaseModel
 
 from agl_ops.tasks.sql.schema import read_schema
 
-__all__ = ["DEMO_SCHEMA_STYLES", "Demo", "DemoRetriever", "render_demo", "render_examples", "sql_shape"]
+__all__ = ["DEMO_SCHEMA_STYLES", "Demo", "DemoRetriever", "render_demo", "render_examples"]
 
 DEMO_SCHEMA_STYLES = ("none", "columns", "create")
-_SHAPES = [("count", r"\bcount\s*\("), ("agg", r"\b(avg|min|max|sum)\s*\("), ("where", r"\bwhere\b"),
-           ("order", r"\border\s+by\b"), ("limit", r"\blimit\b"), ("group", r"\bgroup\s+by\b"),
-           ("having", r"\bhaving\b"), ("join", r"\bjoin\b"), ("distinct", r"\bdistinct\b"),
-           ("nested", r"\(\s*select\b"), ("and", r"\band\b")]
 EXAMPLES_HEADER = "Examples from other databases:"
 
 
@@ -38,13 +33,6 @@ class Demo(BaseModel):
     db_path: str
     db_id: str = ""
     task_id: str = ""
-    source: str = "labeled"  # bootstrapped (the agent's own successful query) | labeled (train reference)
-
-
-def sql_shape(query: str) -> tuple[str, ...]:
-    """The clauses a query uses: its "shape" for picking diverse demos."""
-    q = re.sub(r"'(?:[^']|'')*'", "''", query.lower())
-    return tuple(name for name, pattern in _SHAPES if re.search(pattern, q))
 
 
 def _used_tables(query: str, tables: Sequence[Any]) -> list[Any]:
@@ -62,24 +50,21 @@ def _create_table(table: Any) -> str:
     return f"CREATE TABLE {table.name} (\n" + ",\n".join(cols) + "\n);"
 
 
-def _schema_head(demo: Demo, schema_style: str, comment: bool) -> str:
+def _schema_head(demo: Demo, schema_style: str) -> str:
     if schema_style == "none":
         return ""
     tables = _used_tables(demo.query, _tables(demo.db_path))
     if schema_style == "columns":
         lines = [f"{t.name}({', '.join(c.name for c in t.columns)})" for t in tables]
-        return "\n".join(("-- " if comment else "") + line for line in lines) + "\n"
+        return "\n".join(lines) + "\n"
     return "\n".join(_create_table(t) for t in tables) + "\n"
 
 
-def render_demo(demo: Demo, schema_style: str, comment: bool = False) -> str:
-    """One demo as prompt text (literal text: escape it before putting it in a template).
-    ``comment``: SQL-file style, the question as a ``--`` comment above the query."""
+def render_demo(demo: Demo, schema_style: str) -> str:
+    """One demo as prompt text (literal text: escape it before putting it in a template)."""
     if schema_style not in DEMO_SCHEMA_STYLES:
         raise ValueError(f"unknown demo schema style {schema_style!r}; choose from {DEMO_SCHEMA_STYLES}")
-    head = _schema_head(demo, schema_style, comment)
-    if comment:
-        return f"{head}-- {demo.question}\n{demo.query};"
+    head = _schema_head(demo, schema_style)
     return f"{head}Question: {demo.question}\nSQL: {demo.query}"
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,7 @@ from agl_ops.tasks.sql.agent import LitSQLAgent
 from agl_ops.tasks.sql.execution import ExecLimits
 from agl_ops.tasks.sql.prompts import default_prompts
 from agl_ops.tasks.sql.spider import DataError, SpiderDataset
-from agl_ops.types import LLM, PromptTemplate
+from agl_ops.types import Resource
 
 __all__ = ["PROMPT_DEV_SPLIT", "REALISTIC_SPLIT", "agent_from_params", "prompt_dev_databases", "tasks_from_params", "prompt_resources"]
 
@@ -74,15 +74,15 @@ def tasks_from_params(cfg: Params, split: str, limit: int | None = None) -> list
     return kept[:limit] if limit else kept
 
 
-def prompt_resources(prompts: str | Path | None = None, *,
-                     loaded: Mapping[str, PromptTemplate] | None = None) -> dict[str, LLM | PromptTemplate]:
+def prompt_resources(prompts: str | Path | None = None) -> dict[str, Resource]:
     """The agent's prompt templates: the shipped ones, overridden by the prompt set file
-    ``prompts`` (read strictly: a missing or malformed file is an error) or by ``loaded``."""
-    resources: dict[str, LLM | PromptTemplate] = dict(default_prompts())
+    ``prompts`` (its templates and agent settings; read strictly: a missing or malformed
+    file is an error)."""
+    resources: dict[str, Resource] = dict(default_prompts())
     if prompts is not None:
         from agl_ops.prompt_sets import read_prompt_set
 
         loaded = read_prompt_set(prompts)
         logger.info("prompts from %s (%s)", prompts, ", ".join(sorted(loaded)))
-    resources.update(loaded or {})
+        resources.update(loaded)
     return resources
