@@ -6,7 +6,9 @@ students, please.", "what's the number of students". A template gives full
 wordings (questions whose shape depends on the intent: "How many students are
 there?") and noun phrases ("the names of all students"); a noun phrase is put into
 one of the frames of its family (``rows``: requests for a list; ``value``: for one
-fact; ``number``: for a count or a computed amount). That multiplies the phrasings without writing each one out.
+fact; ``number``: for a count or a computed amount; a noun phrase that is itself a
+question, "how many students there are", goes into ``embedded`` frames: "Can you
+tell me how many students there are?").
 
 Held out of train and val, for test only: each template's last wording, its last
 noun phrase and the last ``HELDOUT_FRAMES`` frames of each family.

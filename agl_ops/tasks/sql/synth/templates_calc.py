@@ -356,11 +356,11 @@ def above_group_average(rng: random.Random, db: DbContext) -> Draft | None:
 
 @template("extra",
           "Which {parents} had no {children} that {event} in {year}?",
-          "List the {plabels} of {parents} without any {child} from {year} (by {date}).",
+          "List the {plabels} of {parents} without any {child} whose {date} is in {year}.",
           "Which {parents} have no {children} with {a_date} in {year}?",
           "Show the {parents} that had zero {children} in {year}, going by {date}.",
           "{parents} with no {year} {children} ({date})?",
-          nps=("the {parents} that had no {children} in {year} (by {date})",
+          nps=("the {parents} that had no {children} with {a_date} in {year}",
                "every {parent} without {children} that {event} in {year}",
                "the {plabels} of {parents} with no {child} dated {year}",
                "all {parents} lacking {children} with {a_date} in {year}",

@@ -265,7 +265,7 @@ def _date_cols(db: DbContext, t: Table, not_null: bool = False) -> list[Column]:
           "What are the {labels} of {plural} that {event} in {year}?",
           "{plural} that {event} in {year}: {labels}?",
           nps=("the {plural} that {event} in {year}", "the {labels} of {plural} that {event} in {year}",
-               "every {singular} from {year} (by {date})", "all {plural} with {a_date} in {year}",
+               "every {singular} whose {date} is in {year}", "all {plural} with {a_date} in {year}",
                "{plural} whose {date} falls in {year}"), weight=_DATE_WEIGHT)
 def date_year(rng: random.Random, db: DbContext) -> Draft | None:
     t = _pick(rng, _dated(db))
@@ -286,7 +286,7 @@ def date_year(rng: random.Random, db: DbContext) -> Draft | None:
           "What is the number of {plural} that {event} in {year}?",
           "Number of {plural} that {event} in {year}?",
           nps=("the number of {plural} that {event} in {year}", "how many {plural} {event} in {year}",
-               "the count of {plural} with {a_date} in {year}", "the {year} count of {plural} (by {date})",
+               "the count of {plural} with {a_date} in {year}", "the count of {plural} whose {date} falls in {year}",
                "the total of {plural} that {event} in {year}"), frames="number", weight=_DATE_WEIGHT)
 def date_year_count(rng: random.Random, db: DbContext) -> Draft | None:
     t = _pick(rng, _dated(db, labelled=False))
@@ -334,7 +334,7 @@ def _month_bounds(a: str, b: str) -> tuple[str, str]:
           "Which {plural} have {a_date} in the period {d1} to {d2}?",
           "{plural} that {event} between {d1} and {d2} (inclusive)?",
           nps=("the {plural} that {event} between {d1} and {d2}", "the {labels} of {plural} with {a_date} from {d1} to {d2}",
-               "every {singular} whose {date} is between {d1} and {d2}", "all {plural} dated {d1} through {d2} (by {date})",
+               "every {singular} whose {date} is between {d1} and {d2}", "all {plural} with {a_date} from {d1} through {d2}",
                "{plural} whose {date} lies between {d1} and {d2}"), weight=_DATE_WEIGHT)
 def date_range(rng: random.Random, db: DbContext) -> Draft | None:
     t = _pick(rng, _dated(db))
@@ -357,7 +357,7 @@ def date_range(rng: random.Random, db: DbContext) -> Draft | None:
           "Which {plural} have {a_date} no earlier than {day}?",
           "{plural} that {event} since {day}?",
           nps=("the {plural} that {event} since {day}", "the {labels} of {plural} with {a_date} on or after {day}",
-               "every {singular} whose {date} is {day} or later", "all {plural} from {day} onwards (by {date})",
+               "every {singular} whose {date} is {day} or later", "all {plural} with {a_date} from {day} onwards",
                "{plural} with {date} from {day} on"), weight=_DATE_WEIGHT)
 def date_since(rng: random.Random, db: DbContext) -> Draft | None:
     t = _pick(rng, _dated(db))
@@ -377,7 +377,7 @@ def date_since(rng: random.Random, db: DbContext) -> Draft | None:
           "Which was the {sup2} {singular}, judging by {date}?",
           "The {singular} with the {sup} {date}: its {label}?",
           nps=("the {singular} with the {sup} {date}", "the {label} of the {sup2} {singular} by {date}",
-               "the {singular} whose {date} is the {sup}", "the {sup2} {singular} (by {date})",
+               "the {singular} whose {date} is the {sup}", "the {sup2} {singular} going by {date}",
                "whichever {singular} has the {sup} {date}"), frames="value", weight=_DATE_WEIGHT)
 def date_latest(rng: random.Random, db: DbContext) -> Draft | None:
     t = _pick(rng, _dated(db, not_null=True))
@@ -398,9 +398,9 @@ def date_latest(rng: random.Random, db: DbContext) -> Draft | None:
           "For {plural} that {event} in {year}, what is the {agg} {num}?",
           "Among the {plural} that {event} in {year}, what's the {agg} {num}?",
           "Compute the {agg} {num} over {plural} with {a_date} in {year}.",
-          "{agg} {num} of the {year} {plural} (by {date})?",
+          "{agg} {num} of {plural} whose {date} is in {year}?",
           nps=("the {agg} {num} of {plural} that {event} in {year}", "the {agg} {num} for {plural} from {year}",
-               "the {agg} {num} across {plural} with {a_date} in {year}", "the {year} {agg} {num} of {plural}",
+               "the {agg} {num} across {plural} with {a_date} in {year}", "the {agg} {num} of {plural} whose {date} is in {year}",
                "the {agg} {num}, only counting {plural} that {event} in {year}"), frames="number", weight=_DATE_WEIGHT)
 def date_year_aggregate(rng: random.Random, db: DbContext) -> Draft | None:
     t = _pick(rng, [t for t in _dated(db, labelled=False) if db.num_cols(t)])
@@ -422,7 +422,7 @@ def date_year_aggregate(rng: random.Random, db: DbContext) -> Draft | None:
           "Show the number of {plural} per year of their {date}.",
           "Break the {plural} down by year of {date} and count them.",
           "Year by year, how many {plural} {event}?",
-          nps=("the number of {plural} per year (by {date})", "a yearly count of {plural} by {date}",
+          nps=("the number of {plural} per year of {date}", "a yearly count of {plural} by {date}",
                "each year with how many {plural} {event} in it", "the {singular} count for every year of {date}",
                "how many {plural} {event} in each year"))
 def date_group_year(rng: random.Random, db: DbContext) -> Draft | None:
