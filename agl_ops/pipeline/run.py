@@ -119,13 +119,13 @@ def summary_rows(root: Path) -> list[tuple[str, ...]]:
     except Exception:  # noqa: BLE001 - a summary must not fail the run
         prompt_metrics = {}
     if prompt_metrics:
-        val, test = prompt_metrics.get("val", {}), prompt_metrics.get("test", {})
-        n_val, n_test = val.get("best", {}).get("n"), test.get("best", {}).get("n")
-        what = f"baseline -> best prompt ({prompt_metrics.get('algorithm', '?')}; n={n_val}/{n_test})"
-        rows.append(("optimize_prompt", what,
-                     f"{_pct(val.get('baseline', {}).get('accuracy'))} -> {_pct(val.get('best', {}).get('accuracy'))}",
-                     f"{_pct(test.get('baseline', {}).get('accuracy'))} -> {_pct(test.get('best', {}).get('accuracy'))}",
-                     "-"))
+        def change(split: str) -> str:
+            got = prompt_metrics.get(split, {})
+            return f"{_pct(got.get('baseline', {}).get('accuracy'))} -> {_pct(got.get('best', {}).get('accuracy'))}"
+
+        n = "/".join(str(prompt_metrics.get(s, {}).get("best", {}).get("n", "-")) for s in ("val", "test", "realistic"))
+        what = f"shipped -> best prompts, trained model ({prompt_metrics.get('algorithm', '?')}; n={n})"
+        rows.append(("optimize_prompt", what, change("val"), change("test"), change("realistic")))
     train = read_json(root / "metrics" / "train.json") or {}
     if train:
         what = f"{train.get('method')} ({train.get('steps', 0)} steps)"
