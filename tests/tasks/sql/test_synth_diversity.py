@@ -220,3 +220,24 @@ def test_one_naming_style_when_asked(tmp_path: Path) -> None:
     assert all(e["table_names_original"] == [n if n != "match" else "matches" for n in spec[e["db_id"]]] for e in tables)
     with pytest.raises(ValueError, match="unknown naming style"):
         generate_dataset(tmp_path / "bad", SynthParams(seed=1, train_size=4, val_size=2, test_size=2, naming_styles=["kebab"]))
+
+
+def test_every_phrasing_fills_from_its_template_fields() -> None:
+    from agl_ops.tasks.sql.synth.build import create_database, generate_rows
+    from agl_ops.tasks.sql.synth.context import DbContext
+    from agl_ops.tasks.sql.synth.naming import choose_style
+
+    contexts = []
+    for d in DOMAINS:
+        domain = render_domain(d, choose_style(random.Random(d.db_id), STYLE_NAMES))
+        rows = generate_rows(domain, random.Random(f"{d.db_id}:rows"))
+        contexts.append(DbContext(domain, create_database(domain, rows), rows))
+    rng = random.Random(0)
+    for tpl in TEMPLATES:
+        drafts = [draft for ctx in contexts for _ in range(12) if (draft := tpl.fn(rng, ctx)) is not None]
+        assert drafts, tpl.name
+        seen, held = wording_forms(tpl.wordings, tpl.nps, tpl.frames)
+        for wording in seen + held:
+            for draft in drafts[:5]:
+                text = wording.format(**draft.fields)
+                assert "{" not in text and "  " not in text.strip(), (tpl.name, text)

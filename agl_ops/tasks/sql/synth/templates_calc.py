@@ -7,7 +7,7 @@ from __future__ import annotations
 import random
 
 from agl_ops.tasks.sql.synth.context import (
-    DbContext, Draft, a_an, fmt_value, nouns, phrase, sql_literal, table_words, template, threshold,
+    DbContext, Draft, a_an, fmt_value, nouns, phrase, plural_phrase, sql_literal, table_words, template, threshold,
 )
 from agl_ops.tasks.sql.synth.spec import Column, Derived, Table
 from agl_ops.tasks.sql.synth.templates_multi import join_sql, link, link_words
@@ -113,17 +113,10 @@ def derived_top(rng: random.Random, db: DbContext) -> Draft | None:
                  tie_sql=f"SELECT {d.sql()} FROM {t.name} ORDER BY {d.sql()} {order} LIMIT 2")
 
 
-@template("medium",
-          "Which {plural} have {a_left} {op} their {right}?",
-          "List the {labels} of {plural} whose {left} is {op} the {right}.",
-          "How many {plural} have {a_left} {op} their {right}?",
-          "Show the {plural} where the {left} is {op} the {right}.",
-          "{plural} with {left} {op} {right}?",
-          nps=("the {plural} whose {left} is {op} their {right}", "the {labels} of {plural} with {a_left} {op} the {right}",
-               "every {singular} where the {left} is {op} the {right}", "all {plural} with {left} {op} {right}",
-               "{plural} whose {left} ends up {op} the {right}"))
-def compare_columns(rng: random.Random, db: DbContext) -> Draft | None:
-    pairs = [(t, d) for t, d in _derived(db, labelled=True) if d.op == "-" and d.right_is_column]
+def _comparison(rng: random.Random, db: DbContext, labelled: bool) -> tuple[Table, str, dict[str, str]] | None:
+    """Two columns of one table in one unit (the two sides of a declared ``a - b`` or
+    ``a + b``), compared: a condition some rows pass and some do not."""
+    pairs = [(t, d) for t, d in _derived(db, labelled) if d.op in "+-" and d.right_is_column]
     pair = _pick(rng, pairs)
     if pair is None:
         return None
@@ -132,11 +125,50 @@ def compare_columns(rng: random.Random, db: DbContext) -> Draft | None:
     cond = f"{d.left} {'>' if greater else '<'} {d.right}"
     (n,) = db.run(f"SELECT count(*) FROM {t.name} WHERE {cond}")[0]
     if not 0 < n < db.n_rows(t):
-        return None  # a comparison every row passes says nothing
+        return None  # a comparison every row passes (or none) says nothing
     left = phrase(rng, t.col(d.left))
-    return Draft({**table_words(rng, t), "left": left, "a_left": a_an(left), "right": phrase(rng, t.col(d.right)),
-                  "op": rng.choice(GT if greater else LT)},
-                 f"SELECT {t.label} FROM {t.name} WHERE {cond}")
+    one, many = nouns(rng, t)
+    words = {"singular": one, "plural": many, "left": left, "a_left": a_an(left), "right": phrase(rng, t.col(d.right)),
+             "op": rng.choice(GT if greater else LT)}
+    return t, cond, words
+
+
+@template("medium",
+          "Which {plural} have {a_left} {op} their {right}?",
+          "List the {labels} of {plural} whose {left} is {op} the {right}.",
+          "Show the {plural} where the {left} is {op} the {right}.",
+          "Which {plural} have a {left} that is {op} the {right}?",
+          "Find the {plural} with a {left} {op} their {right}.",
+          "{plural} with {left} {op} {right}?",
+          nps=("the {plural} whose {left} is {op} their {right}", "the {labels} of {plural} with {a_left} {op} the {right}",
+               "every {singular} where the {left} is {op} the {right}", "all {plural} with {left} {op} {right}",
+               "{plural} whose {left} ends up {op} the {right}"))
+def compare_columns(rng: random.Random, db: DbContext) -> Draft | None:
+    found = _comparison(rng, db, labelled=True)
+    if found is None:
+        return None
+    t, cond, words = found
+    label = phrase(rng, t.label_col)
+    return Draft({**words, "label": label, "labels": plural_phrase(label)}, f"SELECT {t.label} FROM {t.name} WHERE {cond}")
+
+
+@template("medium",
+          "How many {plural} have {a_left} {op} their {right}?",
+          "Count the {plural} whose {left} is {op} the {right}.",
+          "In how many {plural} is the {left} {op} the {right}?",
+          "How many {plural} are there where the {left} is {op} the {right}?",
+          "What is the number of {plural} with {a_left} {op} the {right}?",
+          "Number of {plural} with {left} {op} {right}?",
+          nps=("the number of {plural} whose {left} is {op} their {right}",
+               "how many {plural} have {a_left} {op} the {right}", "the count of {plural} where {left} is {op} {right}",
+               "the number of {plural} with {left} {op} {right}",
+               "the tally of {plural} whose {left} comes out {op} the {right}"), frames="number")
+def compare_columns_count(rng: random.Random, db: DbContext) -> Draft | None:
+    found = _comparison(rng, db, labelled=False)
+    if found is None:
+        return None
+    t, cond, words = found
+    return Draft(words, f"SELECT count(*) FROM {t.name} WHERE {cond}")
 
 
 # -- CASE WHEN ----------------------------------------------------------------------------
