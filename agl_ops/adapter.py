@@ -3,7 +3,10 @@
 The proxy records every model call of an attempt as an LLM span holding the prompt
 token ids and, per choice, the response token ids and their logprobs. A call that
 answered with tool calls is a transition like any other (its response ids are the
-call as the model wrote it); the called tools' names are in the metadata. The adapter
+call as the model wrote it); the called tools' names are in the metadata, and so is
+the decoding constraint of a grammar-constrained call (``metadata["constraint"]``:
+``{type, sha256, text}``, else None), so training can use the masked distribution it
+was sampled from. The adapter
 keeps the calls whose span name matches ``agent_match`` (the agent's nodes that are
 being trained, e.g. ``write|rewrite``), and gives each one a share of the episode's
 reward by a credit-assignment rule. Training never re-tokenises text: the ids are the
@@ -100,6 +103,16 @@ class AdapterStats:
         return {f"{prefix}{k}": float(v) for k, v in asdict(self).items()}
 
 
+def _constraint(span: Span) -> dict[str, str] | None:
+    """The call's decoding constraint as the proxy recorded it (``{type, sha256, text}``),
+    or None: a trainer replays the response under it to recompute the masked
+    distribution the server sampled from."""
+    c = span.attributes.get("constraint")
+    if not isinstance(c, dict) or not c.get("type") or not isinstance(c.get("text"), str):
+        return None
+    return {"type": str(c["type"]), "sha256": str(c.get("sha256") or ""), "text": c["text"]}
+
+
 class TripletAdapter:
     """LightningRL's triplet adapter.
 
@@ -183,6 +196,7 @@ class TripletAdapter:
         self, rollout: Rollout, span: Span, turn: int, n_turns: int, reward: float, weight: float
     ) -> list[Triplet]:
         prompt = [int(t) for t in span.attributes["prompt_token_ids"]]
+        constraint = _constraint(span)
         out = []
         for i, choice in enumerate(span.attributes["choices"]):
             response = [int(t) for t in (choice.get("token_ids") or [])]
@@ -202,6 +216,7 @@ class TripletAdapter:
                     "span_id": span.span_id, "finish_reason": choice.get("finish_reason"),
                     "model_version": span.attributes.get("model_version"), "truncated": truncated,
                     "tool_calls": [(c.get("function") or {}).get("name") for c in choice.get("tool_calls") or []],
+                    "constraint": constraint,
                 },
             ))
         return out

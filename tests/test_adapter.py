@@ -142,3 +142,18 @@ def test_several_choices_give_several_triplets_and_missing_logprobs_are_none() -
     assert [t.response_ids for t in out] == [[2], [3, 4]]
     assert [t.metadata["choice"] for t in out] == [0, 1]
     assert all(t.response_logprobs is None for t in out)
+
+
+def test_constrained_calls_keep_their_constraint_for_training() -> None:
+    """The grammar a call was decoded under travels in the metadata (JSON-friendly), so
+    training can replay the response under it; unconstrained calls say None."""
+    import json
+
+    grammar = 'root ::= "SELECT " [a-z]+ ";"'
+    constrained = llm_span("write", [1, 2], [[3, 4]])
+    constrained.attributes["constraint"] = {"type": "grammar", "sha256": "ab12", "text": grammar}
+    spans = [constrained, llm_span("rewrite", [5], [[6]])]
+    first, second = TripletAdapter("write|rewrite").adapt(rollout(1.0), spans)
+    assert first.metadata["constraint"] == {"type": "grammar", "sha256": "ab12", "text": grammar}
+    assert second.metadata["constraint"] is None
+    assert json.loads(first.model_dump_json())["metadata"]["constraint"]["text"] == grammar

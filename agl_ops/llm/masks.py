@@ -31,7 +31,7 @@ from agl_ops.llm.constraint import Constraint, ConstraintError
 from agl_ops.llm.sampling import bitmask_to_bool
 
 __all__ = ["GrammarCompiler", "CompiledConstraint", "Matcher", "allocate_bitmask", "bitmask_to_bool",
-           "allowed_token_masks", "grammar_accepts"]  # bitmask_to_bool re-exported from sampling
+           "allowed_token_bitmask", "allowed_token_masks", "grammar_accepts"]  # bitmask_to_bool re-exported from sampling
 
 logger = logging.getLogger(__name__)
 
@@ -178,6 +178,14 @@ def allowed_token_masks(grammar: Constraint | str, compiler: GrammarCompiler,
     ``log_softmax(logits[i].masked_fill(~masks[i], -inf))``. ``grammar`` is what the
     proxy recorded (span attribute ``constraint``: its ``type`` and ``text``); raises
     ValueError if a token was not allowed (the response was not generated under it)."""
+    return bitmask_to_bool(allowed_token_bitmask(grammar, compiler, response_ids), compiler.vocab_size)
+
+
+def allowed_token_bitmask(grammar: Constraint | str, compiler: GrammarCompiler,
+                          response_ids: Sequence[int]) -> torch.Tensor:
+    """:func:`allowed_token_masks` packed: int32 ``[len(response_ids), ceil(vocab / 32)]``,
+    32x smaller than the bool form (what a trainer keeps per transition until its
+    micro-batch expands it)."""
     if isinstance(grammar, str):
         grammar = Constraint("grammar", grammar)
     matcher = compiler.compile(grammar).matcher()
@@ -188,7 +196,7 @@ def allowed_token_masks(grammar: Constraint | str, compiler: GrammarCompiler,
         if not allowed or not matcher.accept(token):
             raise ValueError(f"token {token} at position {i} is not allowed by the {grammar.kind} "
                              f"(sha256 {grammar.sha256[:12]})")
-    return bitmask_to_bool(bitmask, compiler.vocab_size)
+    return bitmask
 
 
 def grammar_accepts(compiler: GrammarCompiler, grammar: Constraint | str, text: str, *, complete: bool = True) -> bool:
