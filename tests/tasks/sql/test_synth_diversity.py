@@ -241,3 +241,19 @@ def test_every_phrasing_fills_from_its_template_fields() -> None:
             for draft in drafts[:5]:
                 text = wording.format(**draft.fields)
                 assert "{" not in text and "  " not in text.strip(), (tpl.name, text)
+
+
+def test_byte_identical_across_processes(tmp_path: Path) -> None:
+    """No set or dict order leaks into the output: two interpreters with different
+    hash seeds write the same bytes."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys; from agl_ops.tasks.sql.synth import SynthParams, generate_dataset; "
+            "generate_dataset(sys.argv[1], SynthParams(seed=4, train_size=120, val_size=20, test_size=20))")
+    for name, hash_seed in (("a", "1"), ("b", "12345")):
+        subprocess.run([sys.executable, "-c", code, str(tmp_path / name)], check=True,
+                       env={**os.environ, "PYTHONHASHSEED": hash_seed})
+    files = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file())
+    assert files and all((tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes() for f in files)
