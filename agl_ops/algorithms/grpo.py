@@ -2,8 +2,10 @@
 
 Each step: ``batch_size`` tasks, ``n_rollouts`` rollouts each through the runners (the
 agent calls the model server through the proxy, which records token ids); the adapter
-turns matched LLM calls into transitions; advantages are normalised within each task's
-group of episodes; groups whose episodes all got the same reward are skipped (zero
+turns matched LLM calls into transitions (a grammar-constrained call's response is
+replayed under its grammar, so its loss is over the masked distribution it was sampled
+from: :mod:`agl_ops.algorithms.constrained`); advantages are normalised within each
+task's group of episodes; groups whose episodes all got the same reward are skipped (zero
 advantage: compute for nothing); one clipped policy-gradient update; the new adapter is
 saved, hot-reloaded into the server, and a new resources version is published so the
 next rollouts use it. Validation, checkpoints, early stop and metrics ride along.
@@ -16,7 +18,7 @@ import math
 import random
 import shutil
 import time
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +29,7 @@ import torch
 from agl_ops.adapter import TripletAdapter
 from agl_ops.algorithms.advantages import compute_advantages, informative_mask
 from agl_ops.algorithms.base import AlgorithmContext
+from agl_ops.algorithms.constrained import ConstraintMasks
 from agl_ops.algorithms.checkpoint import LoopState, latest_checkpoint, load_checkpoint, rng_state, save_checkpoint, set_rng_state
 from agl_ops.metrics import MetricSink, as_sink, default_sinks
 from agl_ops.algorithms.policy import Policy, TrainRow, export_model
@@ -80,11 +83,14 @@ def task_batch(n_tasks: int, batch_size: int, step: int, seed: int) -> list[int]
 def build_rows(
     episodes: Sequence[tuple[Hashable, float, list[Triplet]]],
     params: GRPOParams,
+    masks: Callable[[Triplet], torch.Tensor | None] | None = None,
 ) -> tuple[list[TrainRow], dict[str, float]]:
     """Transitions with advantages from (group key, episode reward, triplets) per episode.
 
     Advantages are computed over episodes (one score per rollout, grouped by task), then
     every transition of an episode gets its episode's advantage times its credit weight.
+    ``masks`` gives a transition's allowed-token bitmask (constrained rollouts, e.g.
+    :meth:`ConstraintMasks.bitmask`); it is asked only for the rows that are trained.
     """
     if not episodes:
         return [], {"train/groups": 0.0, "train/informative_groups": 0.0}
@@ -97,7 +103,8 @@ def build_rows(
         if not k:
             continue
         for t in triplets:
-            rows.append(TrainRow(t.prompt_ids, t.response_ids, a * float(t.metadata.get("credit", 1.0)), t.response_logprobs))
+            rows.append(TrainRow(t.prompt_ids, t.response_ids, a * float(t.metadata.get("credit", 1.0)), t.response_logprobs,
+                                 allowed=masks(t) if masks is not None else None))
     groups = {key for key in keys}
     informative = {key for key, k in zip(keys, keep.tolist()) if k}
     return rows, {"train/groups": float(len(groups)), "train/informative_groups": float(len(informative)),
@@ -212,6 +219,7 @@ class GRPO:
         pp = self.policy_params
         policy = self.initial_policy or Policy.load(self.model_path, pp.lora, dtype=pp.dtype,
                                                     attn_implementation=pp.attn_implementation)
+        self._masks = ConstraintMasks.for_policy(policy.model, policy.tokenizer)  # compiles nothing until needed
         total = self.total_steps(len(train))
         rows_per_step = p.batch_size * p.n_rollouts
         optimizer = make_optimizer(policy, p)
@@ -290,9 +298,10 @@ class GRPO:
             if triplets:
                 reward = float(triplets[0].metadata["episode_reward"])
                 episodes.append((task_key(r.input), self.shaping(r, spans, reward, p.shaping_options), triplets))
-        rows, group_metrics = build_rows(episodes, p)
+        rows, group_metrics = build_rows(episodes, p, self._masks.bitmask)
         metrics = {**rollout_metrics(rollouts, "train", self.success_threshold), **group_metrics,
-                   **adapter.reset_stats().as_metrics(), "time/rollout_s": rollout_s}
+                   **adapter.reset_stats().as_metrics(), **self._masks.reset_stats().as_metrics(),
+                   "time/rollout_s": rollout_s}
         if episodes:
             metrics["train/shaped_reward_mean"] = sum(e[1] for e in episodes) / len(episodes)
         if rows:

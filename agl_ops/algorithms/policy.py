@@ -4,6 +4,11 @@ batches built from transitions, and the logprobs of response tokens.
 Only the response positions go through the LM head (``logits_to_keep``): with a 49k
 vocabulary the head is a fifth of the model's compute per token, and a prompt is
 usually several times longer than its response.
+
+A transition sampled under a grammar carries the tokens the grammar allowed at each
+response position (a packed bitmask): its logprobs are those of the masked
+distribution it was sampled from (disallowed logits -> -inf before the softmax), in
+the policy pass, the old-logprob recompute and the KL reference pass alike.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from agl_ops.algorithms.config import LoraParams
 
 __all__ = [
     "Policy", "TokenBatch", "TrainRow", "collate", "response_logprobs", "shared_prefix_logprobs", "batch_logprobs",
-    "shares_prompt", "autocast", "export_model",
+    "shares_prompt", "autocast", "export_model", "mask_logits",
 ]
 
 logger = logging.getLogger(__name__)
@@ -33,12 +38,15 @@ ADAPTER_SOURCE_FILE = "agl_source.json"
 
 @dataclass
 class TrainRow:
-    """One transition ready for the loss: ids, advantage, optional rollout logprobs."""
+    """One transition ready for the loss: ids, advantage, optional rollout logprobs, and
+    for a grammar-constrained rollout the int32 bitmask ``[len(response_ids),
+    ceil(vocab / 32)]`` of the tokens allowed at each position (None: unmasked)."""
 
     prompt_ids: list[int]
     response_ids: list[int]
     advantage: float
     old_logprobs: list[float] | None = None
+    allowed: torch.Tensor | None = None
 
     @property
     def length(self) -> int:
@@ -56,6 +64,7 @@ class TokenBatch:
     response_mask: torch.Tensor  # (B, R) float 0/1
     advantages: torch.Tensor  # (B,)
     old_logprobs: torch.Tensor | None  # (B, R)
+    allowed: torch.Tensor | None = None  # (B, R, W) int32 bitmask; -1 (all allowed) for free rows and padding
 
     @property
     def response_len(self) -> int:
@@ -89,7 +98,24 @@ def collate(rows: Sequence[TrainRow], pad_id: int) -> TokenBatch:
         input_ids=ids, attention_mask=attn, position_ids=position_ids,
         response_mask=attn[:, p_len:].to(torch.float32),
         advantages=torch.tensor([r.advantage for r in rows], dtype=torch.float32), old_logprobs=old,
+        allowed=_collate_allowed(rows, r_len),
     )
+
+
+def _collate_allowed(rows: Sequence[TrainRow], r_len: int) -> torch.Tensor | None:
+    """The rows' bitmasks stacked (B, R, W); None when no row is constrained."""
+    masked = [r for r in rows if r.allowed is not None]
+    if not masked:
+        return None
+    words = masked[0].allowed.shape[1]  # type: ignore[union-attr]
+    out = torch.full((len(rows), r_len, words), -1, dtype=torch.int32)
+    for i, r in enumerate(rows):
+        if r.allowed is not None:
+            if r.allowed.shape != (len(r.response_ids), words):
+                raise ValueError(f"row {i}: allowed-token bitmask {tuple(r.allowed.shape)} does not fit "
+                                 f"{len(r.response_ids)} response tokens x {words} words")
+            out[i, : len(r.response_ids)] = r.allowed
+    return out
 
 
 def autocast(dtype: str) -> contextlib.AbstractContextManager[Any]:
@@ -148,18 +174,37 @@ def shared_prefix_logprobs(
     return _token_logprobs(logits, batch, temperature, with_entropy, entropy_grad)
 
 
+def mask_logits(logits: torch.Tensor, allowed: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """``logits`` (B, R, V) with the tokens ``allowed`` (int32 bitmask (B, R, W)) does
+    not allow set to -inf, and the expanded bool mask; unchanged without a bitmask.
+
+    Bits past the vocabulary's end are ignored; logits past the bitmask's end are
+    disallowed (as the server does)."""
+    if allowed is None:
+        return logits, None
+    from agl_ops.llm.sampling import bitmask_to_bool
+
+    b, r, v = logits.shape
+    keep = bitmask_to_bool(allowed.reshape(b * r, -1).cpu(), v).view(b, r, v).to(logits.device)
+    return logits.masked_fill(~keep, float("-inf")), keep
+
+
 def _token_logprobs(
     logits: torch.Tensor, batch: TokenBatch, temperature: float, with_entropy: bool, entropy_grad: bool,
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
     if temperature != 1.0:
         logits = logits / temperature
+    logits, keep = mask_logits(logits, batch.allowed)
     logp_all = torch.log_softmax(logits, dim=-1)
     logp = logp_all.gather(-1, batch.responses.unsqueeze(-1)).squeeze(-1)
     entropy = None
     if with_entropy:
         with torch.set_grad_enabled(entropy_grad and torch.is_grad_enabled()):
             lp = logp_all if entropy_grad else logp_all.detach()
-            entropy = -(lp.exp() * lp).sum(-1)
+            # a disallowed token has p = 0 and log p = -inf: 0 * -inf is nan, forward and
+            # backward, so its log is zeroed before the product (its term is then exactly 0)
+            safe = lp if keep is None else lp.masked_fill(~keep, 0.0)
+            entropy = -(lp.exp() * safe).sum(-1)
     return logp, entropy
 
 
