@@ -43,7 +43,7 @@ class LoraParams(Section):
 class PolicyParams(Section):
     """How the model being trained is loaded and computed (warm start and GRPO alike)."""
 
-    dtype: str = Field("bfloat16", pattern="^(float32|bfloat16)$", description="Compute dtype of the training forward/backward (autocast; with LoRA the frozen base is stored in it, the adapter stays fp32)")
+    dtype: str = Field("auto", pattern="^(auto|float32|bfloat16)$", description="Compute dtype of the training forward/backward (autocast; with LoRA the frozen base is stored in it, the adapter stays fp32); auto: bfloat16 where the CPU has native bf16 (AVX512-BF16/AMX) or on CUDA, else float32 (emulated bf16 is many times slower)")
     attn_implementation: str = Field("eager", pattern="^(eager|sdpa)$", description="Attention kernel for training (eager measured faster on CPU here)")
     lora: LoraParams = Field(default_factory=LoraParams)
 
