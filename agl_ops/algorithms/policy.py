@@ -28,7 +28,7 @@ from agl_ops.algorithms.config import LoraParams
 
 __all__ = [
     "Policy", "TokenBatch", "TrainRow", "collate", "response_logprobs", "shared_prefix_logprobs", "batch_logprobs",
-    "shares_prompt", "autocast", "export_model", "mask_logits",
+    "shares_prompt", "autocast", "export_model", "mask_logits", "resolve_train_dtype",
 ]
 
 logger = logging.getLogger(__name__)
@@ -217,6 +217,15 @@ def batch_logprobs(
     return response_logprobs(model, batch, **kwargs)
 
 
+def resolve_train_dtype(dtype: str) -> str:
+    """``auto``: bfloat16 where the CPU computes it natively (AVX512-BF16/AMX) or on CUDA,
+    else float32 (emulated bf16 matmuls are many times slower than fp32)."""
+    if dtype != "auto":
+        return dtype
+    native = torch.cuda.is_available() or torch.cpu._is_avx512_bf16_supported()
+    return "bfloat16" if native else "float32"
+
+
 class Policy:
     """A causal LM being trained, with its tokenizer and (by default) a LoRA adapter."""
 
@@ -244,6 +253,7 @@ class Policy:
         """
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
+        dtype = resolve_train_dtype(dtype)
         base = Path(model_path)
         if not (base / "config.json").is_file():
             raise FileNotFoundError(f"{base} is not a model directory (no config.json); run `agl-ops model prepare`")
