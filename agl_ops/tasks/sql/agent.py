@@ -189,6 +189,8 @@ def _check_query(state: _State, config: RunnableConfig) -> dict[str, Any]:
     ep = _episode(config)
     if not state.get("exec_ok"):
         return {"correct": False, "feedback": f"The query failed with this error: {state.get('exec_error')}"}
+    if not ep.agent.check_results:
+        return {"correct": False}  # no check call: a query that ran is kept
     reply = ep.chat("check", ep.prompt("check_prompt", **_schemas(state), question=state["question"],
                                        query=state["query"], execution=state["execution"]))
     return {"correct": is_correct_verdict(reply), "feedback": reply.strip()[: ep.agent.truncate_length],
@@ -213,7 +215,7 @@ class LitSQLAgent(LitAgent):
         self, max_turns: int = 3, truncate_length: int = 1024, *, schema_max_chars: int = 2000, sample_rows: int = 3,
         max_tokens: int = 256, limits: ExecLimits | None = None, request_timeout_s: float = 120.0,
         query_stop: tuple[str, ...] = (";", "\n\n"), schema_linking: bool = True, schema_max_tables: int | None = 3,
-        schema_min_ratio: float = 0.5, constrained: bool = False,
+        schema_min_ratio: float = 0.5, constrained: bool = False, check_results: bool = True,
     ) -> None:
         if max_turns < 1:
             raise ValueError("max_turns must be >= 1")
@@ -229,6 +231,7 @@ class LitSQLAgent(LitAgent):
         self.schema_max_tables = schema_max_tables  # and at most this many of them (None: all)
         self.schema_min_ratio = schema_min_ratio  # each at least this share of the best table's relevance
         self.constrained = constrained  # write/rewrite calls decode under the shown tables' SQL grammar
+        self.check_results = check_results  # ask the model whether a query that ran answers the question
         self._graph: Any = None
         self._lock = threading.Lock()
 
@@ -266,7 +269,10 @@ class LitSQLAgent(LitAgent):
         return builder.compile()
 
     def _after_check(self, state: _State) -> str:
-        return "end" if state.get("correct") or state.get("turns", 1) >= self.max_turns else "rewrite"
+        done = state.get("correct") or state.get("turns", 1) >= self.max_turns
+        if not self.check_results and state.get("exec_ok"):
+            done = True  # without the check step only an error triggers a rewrite
+        return "end" if done else "rewrite"
 
     @staticmethod
     def prompts(resources: Mapping[str, Resource]) -> dict[str, PromptTemplate]:

@@ -32,7 +32,7 @@ def agent_from_params(cfg: Params, *, max_turns: int | None = None, max_tokens: 
         sample_rows=a.sample_rows, max_tokens=max_tokens or a.max_tokens, request_timeout_s=a.request_timeout_s,
         limits=ExecLimits(timeout_s=a.exec_timeout_s, max_rows=a.max_rows), query_stop=tuple(a.query_stop),
         schema_linking=a.schema_linking, schema_max_tables=a.schema_max_tables, schema_min_ratio=a.schema_min_ratio,
-        constrained=a.constrained,
+        constrained=a.constrained, check_results=a.check_results,
     )
 
 

@@ -176,3 +176,12 @@ def test_constrained_query_calls_carry_the_shown_schema_grammar(concert_db: Path
     fake.calls.clear()
     LitSQLAgent().run_episode(_task(concert_db), resources)
     assert not any("structured_outputs" in c.body for c in fake.calls)
+
+
+def test_without_the_check_step_only_an_error_triggers_a_rewrite(concert_db: Path, always_wrong, fixes_error) -> None:
+    fake, url = always_wrong  # its query runs (wrong answer): kept, one call
+    outcome = LitSQLAgent(check_results=False).run_episode(_task(concert_db), default_resources(url, "fake-model"))
+    assert [c.step for c in fake.calls] == ["write"] and outcome.turns == 1 and outcome.reward == 0.0
+    fake, url = fixes_error  # its query fails: the error goes to a rewrite, which is right
+    outcome = LitSQLAgent(check_results=False).run_episode(_task(concert_db), default_resources(url, "fake-model"))
+    assert [c.step for c in fake.calls] == ["write", "rewrite"] and outcome.reward == 1.0 and outcome.turns == 2
