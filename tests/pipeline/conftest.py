@@ -19,12 +19,12 @@ def tiny_params(params: dict, model_source: Path) -> dict:
     """The project's params.yaml scaled down: every section kept, only sizes changed."""
     params["model"]["source"] = str(model_source)
     params["data"]["synth"].update(train_size=24, val_size=6, test_size=6)
-    params["eval"].update(n_runners=2, limit=None)
+    params["eval"].update(n_runners=2, limit=None, split_limits={"realistic": 6})
     params["agent"].update(max_tokens=8, max_turns=1)
     po = params["prompt_opt"]
-    po.update(minibatch_size=3, val_limit=3, test_limit=3, max_tokens=16, n_runners=2)
+    po.update(minibatch_size=2, select_limit=1, val_limit=3, test_limit=3, max_tokens=16, n_runners=2)
     po["optimizer"]["max_tokens"] = 16
-    po["search"].update(n_trials=2, bootstrap_size=2, demo_pool=4, proposed_instructions=0)
+    po["search"].update(n_trials=2, bootstrap_size=2, max_demos=1, proposed_instructions=0)
     params["train"].update(method="grpo", agent_max_tokens=8, n_runners=4)
     params["train"]["policy"]["dtype"] = "float32"
     params["train"]["adapter"]["max_response_length"] = 16

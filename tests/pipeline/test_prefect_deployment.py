@@ -77,7 +77,7 @@ def test_deployment_runs_the_pipeline_through_a_worker(tmp_path: Path, tiny_mode
     worker = subprocess.Popen([PREFECT, "worker", "start", "--pool", "local"], cwd=project, env=env,
                               stdout=worker_log, stderr=subprocess.STDOUT)
     try:
-        started = run([PREFECT, "deployment", "run", "agl-ops-pipeline/prompt-only", "--params",
+        started = run([PREFECT, "deployment", "run", "agl-ops-pipeline/default", "--params",  # no overrides: dvc repro
                        json.dumps({"stages": ["prepare_model", "prepare_data"]}), "--watch", "--watch-timeout", "600"],
                       project, env=env, timeout=660)
     finally:

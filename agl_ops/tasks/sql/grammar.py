@@ -26,6 +26,9 @@ harmless), but ``ORDER BY`` and ``HAVING`` may refer to a result name only when 
 the short form or is one of ``RESULT_ALIASES`` (total, cnt, ...). Those are the only
 non-schema identifiers it admits, so an invented column cannot pass as an alias. Whitespace is bounded (no blank lines: the
 agent stops at ``"\\n\\n"``) so a model cannot loop on it.
+Arithmetic is bounded the same way: at most four additive terms of at most three
+factors each (``1 + 1 + 1 + ...`` was the base model's favourite loop under the mask);
+parentheses nest deeper where a query needs it.
 """
 
 from __future__ import annotations
@@ -74,8 +77,10 @@ not-expr ::= (kw-not sp)* predicate
 predicate ::= kw-exists sp? "(" sp? query sp? ")" | value (sp? cmp-op sp? value | sp pred-tail)*
 pred-tail ::= (kw-not sp)? kw-in sp? "(" sp? (query | expr-list) sp? ")" | (kw-not sp)? (kw-like | kw-glob) sp value (sp kw-escape sp string-lit)? | (kw-not sp)? kw-between sp value sp kw-and sp value | kw-is sp (kw-not sp)? value | kw-collate sp kw-nocase
 cmp-op ::= "=" | "==" | "!=" | "<>" | "<" | "<=" | ">" | ">="
-value ::= term (sp? ("+" | "-" | "||") sp? term)*
-term ::= factor (sp? ("*" | "/" | "%") sp? factor)*
+value ::= term (value-op term)? (value-op term)? (value-op term)?
+value-op ::= sp? ("+" | "-" | "||") sp?
+term ::= factor (term-op factor)? (term-op factor)?
+term-op ::= sp? ("*" | "/" | "%") sp?
 factor ::= ("-" | "+")? sp? primary
 primary ::= literal | column | function | case-expr | cast-expr | "(" sp? query sp? ")" | "(" sp? expr sp? ")"
 expr-list ::= expr (sp? "," sp? expr)*
