@@ -148,7 +148,7 @@ class SearchParams(Section):
     max_demos: int = Field(3, ge=0, description="Demonstrations retrieved per question at most (trials choose 0 to this)")
     proposed_instructions: int = Field(2, ge=0, description="Instruction variants proposed by the optimizer LLM (besides the project's own)")
     prune: bool = Field(True, description="Stop a trial early when its first chunk of the minibatch is below the median of earlier trials")
-    confirm_top: int = Field(1, ge=1, description="Best trials (by minibatch accuracy) re-scored on val; the best of them on val wins")
+    confirm_top: int = Field(1, ge=1, description="Best trials (by minibatch accuracy) re-scored on the selection tasks (the algorithm's val dataset: in the pipeline the held-out train databases, never val/test); the best of them there wins")
     seed_trials: bool = Field(True, description="Enqueue the baseline layout and the project's first variant as the first trials")
 
 
@@ -165,7 +165,7 @@ class PromptOptParams(Section):
     temperature: float = Field(0.0, ge=0, description="Agent sampling temperature while scoring prompts")
     n_runners: int = Field(8, ge=1, description="Rollouts in flight at once (runner threads)")
     max_prompt_chars: int = Field(6000, ge=200, description="Longest prompt template accepted (longer edits are rejected)")
-    min_improvement: float = Field(0.0, ge=0, description="A candidate replaces the baseline only when its val accuracy is higher by more than this")
+    min_improvement: float = Field(0.0, ge=0, description="A candidate replaces the baseline only when its accuracy on the selection tasks is higher by more than this")
     max_time_s: float | None = Field(None, gt=0, description="Stop exploring once this wall-clock budget is spent (the final val selection still runs)")
     seed: int | None = Field(None, description="Seed of minibatch sampling and the study (null: the global seed)")
     output: str = Field("outputs/prompts/best.json", description="Best prompt set as resources JSON (DVC output; `agl-ops eval --prompts` loads it)")
