@@ -28,7 +28,9 @@ non-schema identifiers it admits, so an invented column cannot pass as an alias.
 agent stops at ``"\\n\\n"``) so a model cannot loop on it.
 Arithmetic is bounded the same way: at most four additive terms of at most three
 factors each (``1 + 1 + 1 + ...`` was the base model's favourite loop under the mask);
-parentheses nest deeper where a query needs it.
+parentheses nest deeper where a query needs it. A query's first SELECT needs a ``FROM`` (a
+question about the database is never answered by ``SELECT 1``; compound parts may
+select constants).
 """
 
 from __future__ import annotations
@@ -57,9 +59,12 @@ _TYPES = ("integer", "int", "real", "float", "numeric", "text", "varchar", "char
 _FIXED = r'''
 sp ::= [ \t] [ \t]? | [ \t]? "\n" [ \t]? [ \t]? [ \t]? [ \t]? [ \t]? [ \t]? [ \t]? [ \t]?
 root ::= sp? query sp? (";" sp?)?
-query ::= select-core (sp compound-op select-core)* (sp order-by)? (sp limit)?
+query ::= select-head (sp compound-op select-core)* (sp order-by)? (sp limit)?
 compound-op ::= (kw-union | kw-union sp kw-all | kw-intersect | kw-except) sp
-select-core ::= kw-select (sp (kw-distinct | kw-all))? sp result-cols (sp kw-from sp from-clause)? (sp kw-where sp expr)? (sp group-by)? (sp kw-having sp having-expr)?
+select-head ::= select-lead sp kw-from sp from-clause select-tail
+select-core ::= select-lead (sp kw-from sp from-clause)? select-tail
+select-lead ::= kw-select (sp (kw-distinct | kw-all))? sp result-cols
+select-tail ::= (sp kw-where sp expr)? (sp group-by)? (sp kw-having sp having-expr)?
 result-cols ::= result-col (sp? "," sp? result-col)*
 result-col ::= "*" | star-ref | expr (sp kw-as sp out-name | sp alias)?
 group-by ::= kw-group sp kw-by sp expr (sp? "," sp? expr)*
