@@ -213,7 +213,7 @@ class LitSQLAgent(LitAgent):
 
     def __init__(
         self, max_turns: int = 3, truncate_length: int = 1024, *, schema_max_chars: int = 2000, sample_rows: int = 3,
-        max_tokens: int = 256, limits: ExecLimits | None = None, request_timeout_s: float = 120.0,
+        max_tokens: int = 128, limits: ExecLimits | None = None, request_timeout_s: float = 120.0,
         query_stop: tuple[str, ...] = (";", "\n\n"), schema_linking: bool = True, schema_max_tables: int | None = 3,
         schema_min_ratio: float = 0.5, constrained: bool = False, check_results: bool = True,
     ) -> None:

@@ -27,7 +27,8 @@ the short form or is one of ``RESULT_ALIASES`` (total, cnt, ...). Those are the 
 non-schema identifiers it admits, so an invented column cannot pass as an alias. Whitespace is bounded (no blank lines: the
 agent stops at ``"\\n\\n"``) so a model cannot loop on it.
 Arithmetic is bounded the same way: at most four additive terms of at most three
-factors each (``1 + 1 + 1 + ...`` was the base model's favourite loop under the mask);
+factors each, one comparison per predicate (``1 + 1 + 1 = 2 + ...`` was the base model's
+favourite loop under the mask);
 parentheses nest deeper where a query needs it. A query's first SELECT needs a ``FROM`` (a
 question about the database is never answered by ``SELECT 1``; compound parts may
 select constants).
@@ -79,7 +80,7 @@ join-cond ::= kw-on sp expr | kw-using sp? "(" sp? column (sp? "," sp? column)* 
 expr ::= and-expr (sp kw-or sp and-expr)*
 and-expr ::= not-expr (sp kw-and sp not-expr)*
 not-expr ::= (kw-not sp)* predicate
-predicate ::= kw-exists sp? "(" sp? query sp? ")" | value (sp? cmp-op sp? value | sp pred-tail)*
+predicate ::= kw-exists sp? "(" sp? query sp? ")" | value (sp? cmp-op sp? value | sp pred-tail)?
 pred-tail ::= (kw-not sp)? kw-in sp? "(" sp? (query | expr-list) sp? ")" | (kw-not sp)? (kw-like | kw-glob) sp value (sp kw-escape sp string-lit)? | (kw-not sp)? kw-between sp value sp kw-and sp value | kw-is sp (kw-not sp)? value | kw-collate sp kw-nocase
 cmp-op ::= "=" | "==" | "!=" | "<>" | "<" | "<=" | ">" | ">="
 value ::= term (value-op term)? (value-op term)? (value-op term)?

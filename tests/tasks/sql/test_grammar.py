@@ -95,6 +95,7 @@ def test_admits_sqlite_features(compiler: GrammarCompiler, query: str) -> None:
     "SELECT Name FROM singer;\n\nSELECT Age FROM singer",
     "SELECT 1 + 1",  # the first SELECT reads a table
     "SELECT Age + 1 + 1 + 1 + 1 + 1 FROM singer",  # arithmetic chains are bounded (the base model's loop)
+    "SELECT Name FROM singer WHERE Age = 1 = 1",  # one comparison per predicate
 ])
 def test_rejects_invented_names_and_non_queries(compiler: GrammarCompiler, query: str) -> None:
     assert not grammar_accepts(compiler, sql_grammar(SCHEMA), query)
