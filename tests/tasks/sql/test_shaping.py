@@ -61,5 +61,5 @@ def test_similarities() -> None:
 
 def test_unknown_rule(db: str) -> None:
     r, spans = episode(db, "SELECT 1")
-    with pytest.raises(ValueError, match="none, sql_partial, sql_match"):
+    with pytest.raises(ValueError, match=r"unknown reward shaping .bleu.; valid: none, .*sql_partial, sql_match"):
         shaped_reward("bleu", r, spans, 0.0)
