@@ -27,11 +27,10 @@ the short form or is one of ``RESULT_ALIASES`` (total, cnt, ...). Those are the 
 non-schema identifiers it admits, so an invented column cannot pass as an alias. Whitespace is bounded (no blank lines: the
 agent stops at ``"\\n\\n"``) so a model cannot loop on it.
 Arithmetic is bounded the same way: at most four additive terms of at most three
-factors each, one comparison per predicate (``1 + 1 + 1 = 2 + ...`` was the base model's
-favourite loop under the mask);
-parentheses nest deeper where a query needs it. A query's first SELECT needs a ``FROM`` (a
-question about the database is never answered by ``SELECT 1``; compound parts may
-select constants).
+factors each and one comparison per predicate (``1 + 1 + 1 = 2 + ...`` was the base
+model's favourite loop under the mask); parentheses nest deeper where a query needs it.
+A query's first SELECT needs a ``FROM`` (a question about the database is never answered
+by ``SELECT 1``); compound parts may select constants.
 """
 
 from __future__ import annotations
