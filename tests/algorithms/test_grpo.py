@@ -103,6 +103,7 @@ def test_grpo_loop_end_to_end(tmp_path: Path, tiny_policy_dir: Path) -> None:
     assert json.loads((result.output_dir / "agl_source.json").read_text())["merged"] is True
 
 
+@pytest.mark.slow  # kills a training process and trains again: ~40 s
 def test_resume_after_kill_continues_from_the_checkpoint(tmp_path: Path, tiny_policy_dir: Path) -> None:
     job = _job(tmp_path, tiny_policy_dir, total_steps=4, val_every=0, save_every=2)
     run_dir = job["run_dir"]

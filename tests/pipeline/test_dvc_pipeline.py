@@ -13,6 +13,9 @@ import pytest
 from tests.pipeline.conftest import make_project, project_env, run
 
 AGL = [sys.executable, "-m", "agl_ops.cli"]
+# the whole pipeline on the tiny model: ~5 min on 2 cores, so it runs in `make test-slow`
+pytestmark = pytest.mark.slow
+
 STAGES = ["prepare_model", "prepare_data", "baseline_eval", "train", "optimize_prompt", "evaluate", "register"]
 
 

@@ -18,6 +18,9 @@ import pytest
 from agl_ops.pipeline.run import ensure_repo
 from tests.pipeline.conftest import make_project, project_env, run
 
+# a Prefect server, a worker and the pipeline: ~2 min on 2 cores, so it runs in `make test-slow`
+pytestmark = pytest.mark.slow
+
 PREFECT = str(Path(sys.executable).with_name("prefect"))
 
 

@@ -24,12 +24,14 @@ from tests.pipeline.conftest import ROOT, project_env
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from agl_ops.tasks.sql.realistic import build_realistic
     from agl_ops.tasks.sql.synth import SynthParams, generate_dataset
     from tests.llm.conftest import build_tiny_model
 
     root = tmp_path_factory.mktemp("sigterm")
     build_tiny_model(root / "models" / "base")
     generate_dataset(root / "data" / "sql", SynthParams(seed=1, train_size=40, val_size=30, test_size=30))
+    build_realistic(root / "data" / "realistic")
     params = yaml.safe_load((ROOT / "params.yaml").read_text())
     params["tracking"]["tracking_uri"] = f"sqlite:///{root}/mlflow.db"
     params["eval"].update(limit=None, n_runners=2)
@@ -37,6 +39,8 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     params["train"]["policy"]["dtype"] = "float32"
     params["train"]["warm_start"].update(steps=1, batch_size=2, micro_batch_size=2, max_time_s=None,
                                          output_dir=str(root / "models" / "sft"))
+    # 40 train tasks leave 4 on the held-out prompt_dev databases: a search that fits them
+    params["prompt_opt"].update(minibatch_size=2, select_limit=1, model_path="models/base")  # no trained model here
     params["prompt_opt"]["search"].update(study_path=str(root / "study.db"), proposed_instructions=0)
     (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     return root

@@ -23,6 +23,7 @@ def rss_mb(proc: psutil.Process) -> float:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # 10k rollouts: ~4-5 min on 2 idle cores, more when shared
 def test_soak_10k_rollouts_memory_stays_flat(tmp_path):
     total, batch, warmup = 10_000, 500, 2_000
     server, url = start_store_server(tmp_path / "store.db", log=tmp_path / "server.log")
