@@ -68,8 +68,9 @@ class SearchSpace(Protocol):
         """Parameters of the first trials to enqueue (e.g. a baseline-like layout)."""
         ...
 
-    def suggest(self, trial: Any, state: Mapping[str, Any]) -> tuple[str, dict[str, Any], dict[str, Any]]:
-        """One point of the space: the template, the agent settings and the trial's config."""
+    def suggest(self, trial: Any, state: Mapping[str, Any]) -> tuple[str | None, dict[str, Any], dict[str, Any]]:
+        """One point of the space: the template (None: the baseline's own, only the
+        settings change), the agent settings and the trial's config."""
         ...
 
     def settings(self, config: Mapping[str, Any]) -> dict[str, Any]:
@@ -195,8 +196,12 @@ class PromptSearch:
 
         def objective(trial: Any) -> float:
             template, settings, config = self.space.suggest(trial, setup.space)
+            template = baseline.prompts[self.target] if template is None else template
             trial.set_user_attr("prompt", template)
             trial.set_user_attr("config", config)
+            if template == baseline.prompts[self.target] and {**baseline.settings, **settings} == baseline.settings:
+                trial.set_user_attr("rejected", "the baseline itself")
+                raise optuna.TrialPruned("the baseline itself")
             reason = check_template(template, self.space.placeholders(config, required),
                                     max_chars=self.params.max_prompt_chars)
             if reason:

@@ -73,7 +73,8 @@ def _search(cfg: Params, optimizer: Any, sink: Any) -> Any:
     from agl_ops.tasks.sql.wiring import tasks_from_params
 
     po = cfg.prompt_opt  # demos come from the tasks the model learned from: train (never val or test)
-    space = SqlPromptSpace(po.search, pool=tasks_from_params(cfg, "train"), prompts_dir=po.optimizer.prompts_dir)
+    space = SqlPromptSpace(po.search, pool=tasks_from_params(cfg, "train"), prompts_dir=po.optimizer.prompts_dir,
+                           constrained=(cfg.agent.constrained, not cfg.agent.constrained))
     return PromptSearch(po, space=space, optimizer=optimizer, sink=sink, seed=cfg.seed)
 
 

@@ -104,23 +104,23 @@ def test_interrupted_study_resumes(rows: dict, tmp_path: Path) -> None:
 
 
 def test_pruning_stops_weak_trials(rows: dict, tmp_path: Path) -> None:
-    """Seed trials: one without demos (weak), one with (strong); a later weak trial is
+    """Seed trials: one without demos (weak), two with (strong); a later weak trial is
     below their median after its first chunk and is pruned there."""
     model = ScriptedModel(rows, good=_with_demos, optimizer=_optimizer)
-    params = _params(tmp_path, n_trials=2, proposed_instructions=0, study_name="prune-test")
+    params = _params(tmp_path, n_trials=3, proposed_instructions=0, study_name="prune-test")
     storage = f"sqlite:///{tmp_path / 'study.db'}"
     with model.fake.serve() as server:
         fit(_search(params, rows["train"], seed=3), server.url, rows)
         study = optuna.load_study(study_name="prune-test", storage=storage)
-        study.enqueue_trial({"instruction": 1, "few_shot": 0, "demo_schema": "none", "cue": "fence", "schema": "rows",
+        study.enqueue_trial({"layout": "composed", "instruction": 1, "few_shot": 0, "demo_schema": "none", "cue": "fence", "schema": "rows",
                              "constrained": False})
         n_writes = len(model.write_prompts())
-        result = fit(_search(params.model_copy(update={"search": params.search.model_copy(update={"n_trials": 3})}),
+        result = fit(_search(params.model_copy(update={"search": params.search.model_copy(update={"n_trials": 4})}),
                                   rows["train"], seed=3), server.url, rows)
     states = {c.id: c.config["state"] for c in result.candidates if c.origin == "trial"}
-    assert states == {"t0": "COMPLETE", "t1": "COMPLETE", "t2": "PRUNED"}
+    assert states == {"t0": "COMPLETE", "t1": "COMPLETE", "t2": "COMPLETE", "t3": "PRUNED"}
     assert len(model.write_prompts()) - n_writes == 4 + 3 * 8  # half the minibatch, then the val check
-    pruned = next(c for c in result.candidates if c.id == "t2")
+    pruned = next(c for c in result.candidates if c.id == "t3")
     assert len(pruned.minibatch_scores) == 1 and pruned.config["few_shot"] == 0
 
 
@@ -128,5 +128,4 @@ def last_question_demos(prompt: str) -> list[str]:
     """The questions of the demos shown before the task's own question."""
     import re
 
-    head = prompt.split("Now the database to query")[0]
-    return re.findall(r"^Question: (.*)$", head, re.M)
+    return re.findall(r"^Question: (.*)$", prompt, re.M)[:-1]

@@ -20,7 +20,7 @@ from agl_ops.algorithms.apo import format_digest
 from agl_ops.algorithms.config import SearchParams
 from agl_ops.tasks.sql.demos import DEMO_SCHEMA_STYLES, Demo
 
-__all__ = ["ANSWER_CUES", "SCHEMA_VIEWS", "SqlPromptSpace", "compose_write_prompt", "escape_literal",
+__all__ = ["ANSWER_CUES", "LAYOUTS", "SCHEMA_VIEWS", "SqlPromptSpace", "compose_write_prompt", "escape_literal",
            "parse_instructions", "describe_sql_failure", "propose_instructions", "task_prompt_file"]
 
 logger = logging.getLogger(__name__)
@@ -28,6 +28,8 @@ logger = logging.getLogger(__name__)
 # how the database itself is shown: the agent's schema with example rows, or without them
 # (a small model copies sample values into filters the question never asked for)
 SCHEMA_VIEWS = {"rows": "schema", "no_rows": "schema_no_rows"}
+# a trial keeps the baseline's own write prompt (shipped) or composes a new one
+LAYOUTS = ("shipped", "composed")
 ANSWER_CUES = {
     "fence": "Reply with only the SQL query inside a ```sql code block.",
     "sql_label": "SQL:",
@@ -104,13 +106,15 @@ def propose_instructions(complete: Callable[..., str], instructions: Sequence[st
 
 
 class SqlPromptSpace:
-    """The write prompt's search space: an instruction (the project's variants from
+    """The write prompt's search space: the layout (the shipped prompt itself, or one
+    composed from an instruction: the project's variants from
     ``prompts/instructions.txt`` plus a few the optimizer LLM proposes), how many train
     demonstrations to show per question (retrieved by BM25 from ``pool``, the train
     tasks the model learned from; never val or test) and how their schema is rendered,
     whether the database is shown with its example rows (``{schema}``) or without them
     (``{schema_no_rows}``: a small model copies sample values into filters), how the
-    answer is cued, and whether decoding is constrained by the schema's SQL grammar."""
+    answer is cued, and whether decoding is constrained by the schema's SQL grammar
+    (``constrained``: the baseline's decoding first)."""
 
     target = "write_prompt"
 
@@ -124,7 +128,7 @@ class SqlPromptSpace:
 
     def fingerprint(self) -> dict[str, Any]:
         """The space itself (a changed space starts a fresh study)."""
-        return {"version": 3, "cues": ANSWER_CUES, "demo_schema": DEMO_SCHEMA_STYLES, "schema": SCHEMA_VIEWS,
+        return {"version": 4, "layouts": LAYOUTS, "cues": ANSWER_CUES, "demo_schema": DEMO_SCHEMA_STYLES, "schema": SCHEMA_VIEWS,
                 "constrained": self.constrained, "few_shot": self.few_shot_counts(),
                 "pool": [r.get("id", r["question"]) for r in self.pool],
                 "instructions": task_prompt_file("instructions.txt", self.prompts_dir)}
@@ -150,29 +154,46 @@ class SqlPromptSpace:
         return {"instructions": instructions}
 
     def seed_trials(self, state: Mapping[str, Any]) -> list[dict[str, Any]]:
-        """A plain layout without demos, and the same with the most demos and constrained decoding."""
-        plain = {"instruction": 0, "few_shot": 0, "demo_schema": "none", "cue": "sql_label", "schema": "rows",
-                 "constrained": self.constrained[0]}
-        rich = {**plain, "few_shot": self.few_shot_counts()[-1], "constrained": self.constrained[-1]}
-        return [plain] + ([rich] if rich != plain else [])
+        """One change at a time from the shipped prompt (constrained decoding; the most
+        demos), then a composed layout with both: a fine-tuned model is best at the
+        prompt it was trained on, so its own layout is tried first."""
+        constrained, demos = self.constrained[-1], self.few_shot_counts()[-1]
+        shipped = {"layout": "shipped", "few_shot": 0, "demo_schema": "none", "constrained": self.constrained[0]}
+        trials = [{**shipped, "constrained": constrained}, {**shipped, "few_shot": demos},
+                  {**shipped, "layout": "composed", "instruction": 0, "cue": "sql_label", "schema": "rows",
+                   "few_shot": demos, "constrained": constrained}]
+        out: list[dict[str, Any]] = []
+        for t in trials:
+            if t != shipped and t not in out:  # never the baseline itself
+                out.append(t)
+        return out
 
-    def suggest(self, trial: Any, state: Mapping[str, Any]) -> tuple[str, dict[str, Any], dict[str, Any]]:
-        """One point of the space: (template, agent settings, the trial's config)."""
-        instructions = state["instructions"]
-        config = {
-            "instruction": trial.suggest_categorical("instruction", list(range(len(instructions)))),
+    def suggest(self, trial: Any, state: Mapping[str, Any]) -> tuple[str | None, dict[str, Any], dict[str, Any]]:
+        """One point of the space: (template, agent settings, the trial's config). The
+        ``shipped`` layout keeps the baseline's own write prompt (template None), the one
+        the shipped model was trained on, and varies only demos and decoding; ``composed``
+        writes a new prompt from an instruction, a schema view and a cue."""
+        config: dict[str, Any] = {
+            "layout": trial.suggest_categorical("layout", list(LAYOUTS)),
             "few_shot": trial.suggest_categorical("few_shot", self.few_shot_counts()),
             "demo_schema": trial.suggest_categorical("demo_schema", list(DEMO_SCHEMA_STYLES)),
-            "cue": trial.suggest_categorical("cue", list(ANSWER_CUES)),
-            "schema": trial.suggest_categorical("schema", list(SCHEMA_VIEWS)),
             "constrained": trial.suggest_categorical("constrained", list(self.constrained)),
         }
+        if config["layout"] == "shipped":
+            return None, self.settings(config), config
+        instructions = state["instructions"]
+        config["instruction"] = trial.suggest_categorical("instruction", list(range(len(instructions))))
+        config["cue"] = trial.suggest_categorical("cue", list(ANSWER_CUES))
+        config["schema"] = trial.suggest_categorical("schema", list(SCHEMA_VIEWS))
         template = compose_write_prompt(instructions[config["instruction"]], config["cue"], schema_view=config["schema"])
         return template, self.settings(config), config
 
     def settings(self, config: Mapping[str, Any]) -> dict[str, Any]:
-        """The agent settings of a trial: its decoding, and the demo pool when it shows demos."""
-        out: dict[str, Any] = {"constrained": bool(config["constrained"])}
+        """The agent settings of a trial: its decoding when it is not the baseline's
+        (``constrained[0]``), and the demo pool when it shows demos."""
+        out: dict[str, Any] = {}
+        if bool(config["constrained"]) != self.constrained[0]:
+            out["constrained"] = bool(config["constrained"])
         k = int(config.get("few_shot") or 0)
         if k:
             key = (k, str(config["demo_schema"]))
@@ -186,9 +207,9 @@ class SqlPromptSpace:
     def placeholders(self, config: Mapping[str, Any], required: set[str]) -> set[str]:
         """The fields a trial's template must have: the database's placeholder of this
         trial stands for ``{schema}``."""
-        if "schema" not in required:
+        if "schema" not in required or config.get("layout") == "shipped":
             return set(required)
-        return (set(required) - {"schema"}) | {SCHEMA_VIEWS[config["schema"]]}
+        return (set(required) - {"schema"}) | {SCHEMA_VIEWS[config.get("schema", "rows")]}
 
 
 def _sql_outcome(outcome: Mapping[str, Any], max_chars: int = 400) -> list[str]:

@@ -46,11 +46,24 @@ def test_trials_carry_demos_only_from_the_pool_and_their_decoding(rows: dict) ->
     assert SqlPromptSpace(SearchParams(max_demos=2)).few_shot_counts() == [0]  # no pool, no demos
     study = optuna.create_study()
     state = {"instructions": ["Write SQL."]}
-    for params in space.seed_trials(state):
+    seeds = space.seed_trials(state)
+    for params in seeds:
         study.enqueue_trial(params)
-    plain = space.suggest(study.ask(), state)
-    rich = space.suggest(study.ask(), state)
-    assert plain[1] == {"constrained": False} and plain[2]["few_shot"] == 0
-    assert rich[1]["few_shot"] == 2 and rich[1]["constrained"] is True
-    assert {d["question"] for d in rich[1]["demos"]} == {r["question"] for r in rows["train"]}
-    assert space.settings(rich[2]) == rich[1]  # a resumed study rebuilds the same settings
+    constrained, demos, composed = (space.suggest(study.ask(), state) for _ in seeds)
+    # one change at a time from the shipped prompt (template None: the baseline's own)
+    assert constrained[0] is None and constrained[1] == {"constrained": True}
+    assert demos[0] is None and demos[1]["few_shot"] == 2 and "constrained" not in demos[1]
+    assert {d["question"] for d in demos[1]["demos"]} == {r["question"] for r in rows["train"]}
+    assert composed[0].startswith("Write SQL.") and composed[1]["constrained"] is True
+    for point in (constrained, demos, composed):
+        assert space.settings(point[2]) == point[1]  # a resumed study rebuilds the same settings
+
+
+def test_seed_trials_never_repeat_the_baseline() -> None:
+    """Without a demo pool, the shipped prompt unconstrained is the baseline itself: not seeded."""
+    space = SqlPromptSpace(SearchParams(max_demos=2), constrained=(True, False))
+    seeds = space.seed_trials({"instructions": ["Write SQL."]})
+    assert {"layout": "shipped", "few_shot": 0, "demo_schema": "none", "constrained": True} not in seeds
+    assert seeds[0] == {"layout": "shipped", "few_shot": 0, "demo_schema": "none", "constrained": False}
+    assert space.settings(seeds[0]) == {"constrained": False}
+    assert space.placeholders(seeds[0], {"schema", "question"}) == {"schema", "question"}
