@@ -66,7 +66,7 @@ class GRPOParams(Section):
     n_rollouts: int = Field(8, ge=1, description="Rollouts per task (the GRPO group size)")
     total_steps: int | None = Field(20, ge=1, description="Update steps: the budget (the same params train the same steps on any machine); null: epochs over the train split")
     epochs: int = Field(1, ge=1, description="Passes over the train split when total_steps is unset")
-    max_time_s: float | None = Field(3600, gt=0, description="Safety stop: end after the step that crosses this wall-clock time (reported as cut short; a rerun resumes); null: none")
+    max_time_s: float | None = Field(14400, gt=0, description="Safety stop: end after the step that crosses this wall-clock time (reported as cut short; a rerun resumes); null: none")
     lr: float = Field(1e-4, gt=0, description="Peak learning rate (AdamW)")
     lr_schedule: str = Field("constant", pattern="^(constant|linear|cosine)$", description="Decay after warm-up")
     warmup_steps: int = Field(0, ge=0, description="Optimizer steps of linear warm-up")
@@ -103,7 +103,7 @@ class GRPOParams(Section):
 class WarmStartParams(Section):
     enabled: bool = Field(True, description="Supervised warm start before GRPO: LoRA fine-tuning on the train split's reference answers, with the agent's own prompts (a model that almost never succeeds gives GRPO groups without reward variance)")
     steps: int = Field(80, ge=1, description="Optimizer steps of the warm start: the budget (LR warm-up then cosine decay along them)")
-    max_time_s: float | None = Field(1800, gt=0, description="Safety stop: end the warm start after this many seconds (reported as cut short); null: none")
+    max_time_s: float | None = Field(7200, gt=0, description="Safety stop: end the warm start after this many seconds (reported as cut short); null: none")
     batch_size: int = Field(8, ge=1, description="Examples per optimizer step")
     micro_batch_size: int = Field(4, ge=1, description="Examples per forward/backward (gradient accumulation)")
     lr: float = Field(1e-3, gt=0, description="Peak learning rate (AdamW; linear warm-up over the first 10% of steps, then cosine decay)")
