@@ -128,8 +128,8 @@ class SqlPromptSpace:
 
     def fingerprint(self) -> dict[str, Any]:
         """The space itself (a changed space starts a fresh study)."""
-        return {"version": 4, "layouts": LAYOUTS, "cues": ANSWER_CUES, "demo_schema": DEMO_SCHEMA_STYLES, "schema": SCHEMA_VIEWS,
-                "constrained": self.constrained, "few_shot": self.few_shot_counts(),
+        return {"version": 4, "layouts": LAYOUTS, "cues": ANSWER_CUES, "demo_schema": DEMO_SCHEMA_STYLES,
+                "schema": SCHEMA_VIEWS, "constrained": self.constrained, "few_shot": self.few_shot_counts(),
                 "pool": [r.get("id", r["question"]) for r in self.pool],
                 "instructions": task_prompt_file("instructions.txt", self.prompts_dir)}
 
@@ -155,7 +155,7 @@ class SqlPromptSpace:
 
     def seed_trials(self, state: Mapping[str, Any]) -> list[dict[str, Any]]:
         """One change at a time from the shipped prompt (constrained decoding; the most
-        demos), then a composed layout with both: a fine-tuned model is best at the
+        demos), then a composed layout with both: a fine-tuned model knows the
         prompt it was trained on, so its own layout is tried first."""
         constrained, demos = self.constrained[-1], self.few_shot_counts()[-1]
         shipped = {"layout": "shipped", "few_shot": 0, "demo_schema": "none", "constrained": self.constrained[0]}
