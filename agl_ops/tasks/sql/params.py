@@ -52,5 +52,5 @@ class AgentParams(Section):
     max_rows: int = Field(10_000, ge=1, description="Rows a query may return before it is an error")
     request_timeout_s: float = Field(120.0, gt=0, description="Time limit of one model call")
     query_stop: list[str] = Field(default_factory=lambda: [";", "\n\n"], max_length=4, description="Stop sequences of the query-writing calls (write, rewrite): the query ends there")
-    check_results: bool = Field(True, description="Ask the model whether a query that ran answers the question (the check step) and rewrite when it says no; false: only an execution error triggers a rewrite (one call per task when the query runs)")
+    check_results: bool = Field(False, description="Ask the model whether a query that ran answers the question (the check step) and rewrite when it says no; false: only an execution error triggers a rewrite (one call per task when the query runs)")
     constrained: bool = Field(False, description="Query-writing calls decode under a SQL grammar of the shown tables (structured_outputs.grammar): only those tables and columns, always a parseable SELECT")
