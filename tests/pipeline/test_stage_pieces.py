@@ -88,3 +88,24 @@ def test_data_prepare_takes_spider_s_own_release_layout(project: Path) -> None:
     assert not (spider / "train.json").exists()  # the user's copy is left as it was
     checked = CliRunner().invoke(app, ["data", "check"])  # every split loads, every gold query runs
     assert checked.exit_code == 0, checked.output
+
+
+def test_prompt_optimization_starts_from_the_prompts_and_decoding_the_model_trained_with(tmp_path: Path) -> None:
+    """The search's baseline is the shipped model's own prompt set (train.prompts), and
+    a trial that keeps the baseline's decoding keeps that prompt set's, not agent.constrained."""
+    from agl_ops.config import Params
+    from agl_ops.pipeline.optimize_stage import _start_prompts
+    from agl_ops.prompt_sets import write_prompt_set
+    from agl_ops.types import SETTINGS_RESOURCE, PromptTemplate
+
+    shipped, shipped_constrained = _start_prompts(Params.model_validate({"agent": {"constrained": False}}))
+    assert shipped_constrained is False and SETTINGS_RESOURCE not in shipped
+
+    path = tmp_path / "trained_with.json"
+    write_prompt_set(path, {"write_prompt": "Schema: {schema}\nQ: {question}\nSQL:"}, {"constrained": True})
+    cfg = Params.model_validate({"agent": {"constrained": False}, "train": {"prompts": str(path)}})
+    resources, constrained = _start_prompts(cfg)
+    assert constrained is True
+    write = resources["write_prompt"]
+    assert isinstance(write, PromptTemplate) and write.template.startswith("Schema: {schema}")
+    assert resources["check_prompt"].template == shipped["check_prompt"].template  # the rest: shipped
