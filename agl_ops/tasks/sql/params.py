@@ -24,6 +24,7 @@ class SynthParams(Section):
     naming_styles: list[str] = Field(
         default_factory=lambda: ["plain", "snake", "camel", "pascal", "title", "rails", "legacy", "flat"], min_length=1,
         description="Naming styles a database's tables and columns are spelled in, one drawn per database: plain (the spec's snake_case), snake (singular/plural, abbreviations), camel (unitPrice), pascal (UnitPrice, CustomerID), title (Unit_Price), rails (plural tables, pk 'id'), legacy (tbl_ prefix, qty/amt), flat (unitprice)")
+    handwritten_train: bool = Field(False, description="Add the shipped hand-written train set (5 databases outside the generator's and the realistic set's domains, 160 questions phrased by people) to the train split; val and test stay synthetic")
 
 
 class DataParams(Section):

@@ -54,10 +54,11 @@ def test_admits_the_spider_fixture(compiler: GrammarCompiler, spider_mini: Path)
     assert rows and not _rejected(compiler, spider_mini, rows)
 
 
-def test_admits_the_realistic_set(compiler: GrammarCompiler, tmp_path: Path) -> None:
-    realistic = pytest.importorskip("agl_ops.tasks.sql.realistic")
-    root = Path(realistic.build_realistic(tmp_path / "realistic"))
-    rows = json.loads((root / realistic.SPLIT_FILE).read_text())
+@pytest.mark.parametrize("module, name", [("realistic", "REALISTIC"), ("handwritten", "HANDWRITTEN")])
+def test_admits_the_hand_written_sets(compiler: GrammarCompiler, tmp_path: Path, module: str, name: str) -> None:
+    packaged = getattr(pytest.importorskip(f"agl_ops.tasks.sql.{module}"), name)
+    root = Path(packaged.build(tmp_path / module))
+    rows = json.loads((root / packaged.split_file).read_text())
     assert len(rows) > 100 and not _rejected(compiler, root, rows)
 
 

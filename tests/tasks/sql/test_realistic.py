@@ -1,6 +1,7 @@
-"""The hand-written realistic dev set: it builds a folder the Spider loader reads, its
-databases are outside the generator's domains, and every gold answer is sound
-(executes, non-empty, not guessable, independent of how ties are broken)."""
+"""The hand-written sets (the realistic dev set, the train set): each builds a folder
+the Spider loader reads, its databases are outside the generator's domains (and the
+train set's outside the dev set's), and every gold answer is sound (executes, is
+non-empty, does not depend on how ties are broken; the dev set's are not guessable)."""
 
 from __future__ import annotations
 
@@ -13,23 +14,35 @@ from pathlib import Path
 import pytest
 
 from agl_ops.tasks.sql.execution import execute_sql
-from agl_ops.tasks.sql.realistic import REALISTIC_DB_IDS, SPLIT_FILE, TIERS, build_realistic, load_questions
+from agl_ops.tasks.sql.handwritten import HANDWRITTEN
+from agl_ops.tasks.sql.packaged import TIERS, PackagedSet
+from agl_ops.tasks.sql.realistic import REALISTIC, REALISTIC_DB_IDS, SPLIT_FILE, build_realistic, load_questions
 from agl_ops.tasks.sql.reward import has_top_level_order_by
 from agl_ops.tasks.sql.schema import read_schema, render_schema
 from agl_ops.tasks.sql.spider import SpiderDataset, SqlTask
 from agl_ops.tasks.sql.synth.domains import DOMAINS
 
-PACKAGE_DIR = Path(__file__).resolve().parents[3] / "agl_ops" / "tasks" / "sql" / "realistic"
+SQL_DIR = Path(__file__).resolve().parents[3] / "agl_ops" / "tasks" / "sql"
+
+
+@pytest.fixture(scope="module", params=[REALISTIC, HANDWRITTEN], ids=["realistic", "handwritten"])
+def packaged(request: pytest.FixtureRequest) -> PackagedSet:
+    return request.param
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def built(packaged: PackagedSet, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return packaged.build(tmp_path_factory.mktemp("packaged") / "data")
+
+
+@pytest.fixture(scope="module")
+def tasks(packaged: PackagedSet, built: Path) -> list[SqlTask]:
+    return SpiderDataset(built, {"split": packaged.split_file}, "tables.json", "database").load("split")
+
+
+@pytest.fixture(scope="module")
+def realistic(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_realistic(tmp_path_factory.mktemp("realistic") / "data")
-
-
-@pytest.fixture(scope="module")
-def tasks(built: Path) -> list[SqlTask]:
-    return SpiderDataset(built, {"realistic": SPLIT_FILE}, "tables.json", "database").load("realistic")
 
 
 def _dump(path: Path) -> list[str]:
@@ -48,21 +61,26 @@ def _sqlite_tables(path: Path) -> list[str]:
         conn.close()
 
 
-def test_loads_with_the_spider_loader(built: Path, tasks: list[SqlTask]) -> None:
+def test_loads_with_the_spider_loader(packaged: PackagedSet, built: Path, tasks: list[SqlTask]) -> None:
     assert len(tasks) >= 90
-    assert {t.db_id for t in tasks} == set(REALISTIC_DB_IDS) and len(REALISTIC_DB_IDS) >= 3
+    assert {t.db_id for t in tasks} == set(packaged.db_ids) and len(packaged.db_ids) >= 3
     assert all(Path(t.db_path).is_file() for t in tasks)
-    assert sorted(p.name for p in built.iterdir()) == sorted(["database", "tables.json", SPLIT_FILE])
-    assert json.loads((built / SPLIT_FILE).read_text()) == load_questions()
+    assert sorted(p.name for p in built.iterdir()) == sorted(["database", "tables.json", packaged.split_file])
+    assert json.loads((built / packaged.split_file).read_text()) == packaged.load_questions()
 
 
-def test_tiers_are_balanced(tasks: list[SqlTask]) -> None:
+def test_the_dev_set_helpers_are_its_packaged_set(realistic: Path) -> None:
+    assert load_questions() == REALISTIC.load_questions() and REALISTIC.split_file == SPLIT_FILE
+    assert sorted(p.name for p in realistic.iterdir()) == sorted(["database", "tables.json", SPLIT_FILE])
+
+
+def test_tiers_are_balanced(packaged: PackagedSet, tasks: list[SqlTask]) -> None:
     tiers = Counter(t.difficulty for t in tasks)
     assert set(tiers) == set(TIERS)
     for tier in TIERS:
         assert 0.28 <= tiers[tier] / len(tasks) <= 0.39, (tier, tiers)
     per_db = Counter((t.db_id, t.difficulty) for t in tasks)
-    assert all(per_db[(db, tier)] >= 5 for db in REALISTIC_DB_IDS for tier in TIERS), per_db
+    assert all(per_db[(db, tier)] >= 5 for db in packaged.db_ids for tier in TIERS), per_db
 
 
 def test_questions_are_unique(tasks: list[SqlTask]) -> None:
@@ -70,14 +88,15 @@ def test_questions_are_unique(tasks: list[SqlTask]) -> None:
     assert [q for q, n in normal.items() if n > 1] == []
 
 
-def test_every_gold_query_returns_a_real_answer(tasks: list[SqlTask]) -> None:
+def test_every_gold_query_returns_a_real_answer(packaged: PackagedSet, tasks: list[SqlTask]) -> None:
     for t in tasks:
         result = execute_sql(t.db_path, t.query)
         assert result.ok, (t.question, t.query, result.error)
         assert result.rows, (t.question, t.query)
         assert not all(v is None for row in result.rows for v in row), (t.question, t.query)
-        lone = len(result.rows) == 1 and len(result.rows[0]) == 1 and result.rows[0][0] in (0, 1)
-        assert not lone, f"a lone 0/1 answer is guessable: {t.question}"
+        if packaged is REALISTIC:  # an evaluation answer must not be guessable; a train answer may be 0 or 1
+            lone = len(result.rows) == 1 and len(result.rows[0]) == 1 and result.rows[0][0] in (0, 1)
+            assert not lone, f"a lone 0/1 answer is guessable: {t.question}"
 
 
 def _with_tiebreak(sql: str, width: int, descending: bool) -> str:
@@ -99,35 +118,38 @@ def test_ordered_answers_do_not_depend_on_ties(tasks: list[SqlTask]) -> None:
         assert a.rows == b.rows == gold.rows, f"answer depends on how ties are broken: {t.question}"
 
 
-def test_tiebreak_check_catches_a_tie(built: Path) -> None:
-    db = built / "database" / "issue_tracker" / "issue_tracker.sqlite"
+def test_tiebreak_check_catches_a_tie(realistic: Path) -> None:
+    db = realistic / "database" / "issue_tracker" / "issue_tracker.sqlite"
     sql = "SELECT title, storyPoints FROM issues ORDER BY storyPoints DESC LIMIT 1"  # two issues have 13
     rows = [execute_sql(db, _with_tiebreak(sql, 2, d)).rows for d in (False, True)]
     assert rows[0] != rows[1]
 
 
-def test_no_two_questions_on_a_database_share_an_answer(tasks: list[SqlTask]) -> None:
+def test_no_two_dev_questions_on_a_database_share_an_answer(realistic: Path) -> None:
     answers: dict[tuple[str, str], str] = {}
-    for t in tasks:
+    for t in SpiderDataset(realistic, {"realistic": SPLIT_FILE}).load("realistic"):
         rows = execute_sql(t.db_path, t.query).rows
         key = (t.db_id, repr(sorted(map(repr, rows))))
         assert key not in answers, f"{t.question!r} has the same answer as {answers[key]!r}"
         answers[key] = t.question
 
 
-def test_outside_the_generator_domains(built: Path) -> None:
+def test_outside_the_generator_domains(packaged: PackagedSet, built: Path, realistic: Path) -> None:
     generator_ids = {d.db_id for d in DOMAINS}
     generator_tables = {t.name.lower() for d in DOMAINS for t in d.tables}
-    assert not generator_ids & set(REALISTIC_DB_IDS)
-    for db_id in REALISTIC_DB_IDS:
+    assert not generator_ids & set(packaged.db_ids)
+    dev_tables = {n.lower() for db in REALISTIC_DB_IDS for n in _sqlite_tables(realistic / "database" / db / f"{db}.sqlite")}
+    for db_id in packaged.db_ids:
         tables = {name.lower() for name in _sqlite_tables(built / "database" / db_id / f"{db_id}.sqlite")}
-        assert 4 <= len(tables) <= 6
+        assert 3 <= len(tables) <= 6
         assert not tables & generator_tables, (db_id, tables & generator_tables)
+        if packaged is HANDWRITTEN:  # what the model trains on must not be the dev set's schemas
+            assert db_id not in REALISTIC_DB_IDS and not tables & dev_tables, (db_id, tables & dev_tables)
 
 
-def test_tables_json_matches_the_databases(built: Path) -> None:
+def test_tables_json_matches_the_databases(packaged: PackagedSet, built: Path) -> None:
     entries = {e["db_id"]: e for e in json.loads((built / "tables.json").read_text())}
-    assert list(entries) == list(REALISTIC_DB_IDS)
+    assert list(entries) == list(packaged.db_ids)
     for db_id, entry in entries.items():
         path = built / "database" / db_id / f"{db_id}.sqlite"
         schema = read_schema(path, sample_rows=0)
@@ -140,8 +162,8 @@ def test_tables_json_matches_the_databases(built: Path) -> None:
         assert {"time", "boolean", "number", "text"} <= set(entry["column_types"])
 
 
-def test_the_agent_schema_reader_renders_every_database(built: Path) -> None:
-    for db_id in REALISTIC_DB_IDS:
+def test_the_agent_schema_reader_renders_every_database(packaged: PackagedSet, built: Path) -> None:
+    for db_id in packaged.db_ids:
         path = built / "database" / db_id / f"{db_id}.sqlite"
         tables = read_schema(path)
         assert all(any(c.primary_key for c in t.columns) and len(t.sample_rows) == 3 for t in tables)
@@ -150,16 +172,17 @@ def test_the_agent_schema_reader_renders_every_database(built: Path) -> None:
         assert all(f"CREATE TABLE {t.name} (" in text for t in tables)
 
 
-def test_each_database_has_its_sql_file() -> None:
-    assert sorted(p.stem for p in PACKAGE_DIR.glob("*.sql")) == sorted(REALISTIC_DB_IDS)
+def test_each_database_has_its_sql_file(packaged: PackagedSet) -> None:
+    folder = SQL_DIR / packaged.package.rsplit(".", 1)[-1]
+    assert sorted(p.stem for p in folder.glob("*.sql")) == sorted(packaged.db_ids)
 
 
-def test_build_is_deterministic_and_idempotent(built: Path, tmp_path: Path) -> None:
-    again = build_realistic(tmp_path / "again")
-    build_realistic(again)  # rebuilding in place replaces it whole
-    for name in ("tables.json", SPLIT_FILE):
+def test_build_is_deterministic_and_idempotent(packaged: PackagedSet, built: Path, tmp_path: Path) -> None:
+    again = packaged.build(tmp_path / "again")
+    packaged.build(again)  # rebuilding in place replaces it whole
+    for name in ("tables.json", packaged.split_file):
         assert (again / name).read_bytes() == (built / name).read_bytes()
-    for db_id in REALISTIC_DB_IDS:
+    for db_id in packaged.db_ids:
         rel = Path("database") / db_id / f"{db_id}.sqlite"
         assert _dump(again / rel) == _dump(built / rel)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["again"]  # no staging folders left behind
@@ -168,7 +191,7 @@ def test_build_is_deterministic_and_idempotent(built: Path, tmp_path: Path) -> N
 def test_refuses_to_replace_a_folder_it_did_not_write(tmp_path: Path) -> None:
     target = tmp_path / "sql"
     target.mkdir()
-    (target / "train.json").write_text("[]")
+    (target / "val.json").write_text("[]")
     with pytest.raises(ValueError, match="refusing"):
         build_realistic(target)
-    assert (target / "train.json").read_text() == "[]"
+    assert (target / "val.json").read_text() == "[]"

@@ -43,6 +43,23 @@ def test_deterministic_by_seed(tmp_path: Path) -> None:
     assert _split_digest(tmp_path / "c") != _split_digest(tmp_path / "a")
 
 
+def test_handwritten_train_joins_train_only(tmp_path: Path) -> None:
+    from agl_ops.tasks.sql.handwritten import HANDWRITTEN
+
+    cfg = SynthParams(seed=3, train_size=40, val_size=10, test_size=10)
+    plain = generate_dataset(tmp_path / "plain", cfg)
+    mixed = generate_dataset(tmp_path / "mixed", cfg.model_copy(update={"handwritten_train": True}))
+    for split in ("val", "test"):  # the synthetic splits are the same; only train grows
+        assert (tmp_path / "plain" / f"{split}.json").read_bytes() == (tmp_path / "mixed" / f"{split}.json").read_bytes()
+    train = json.loads((tmp_path / "mixed" / "train.json").read_text())
+    hand = [r for r in train if r["db_id"] in HANDWRITTEN.db_ids]
+    assert len(train) == 40 + len(hand) and len(hand) == len(HANDWRITTEN.load_questions())
+    assert mixed.databases["train"] == [*plain.databases["train"], *HANDWRITTEN.db_ids]
+    ds = SpiderDataset(tmp_path / "mixed", {"train": "train.json"})
+    tasks = [t for t in ds.load("train") if t.db_id in HANDWRITTEN.db_ids]
+    assert len(tasks) == len(hand) and all(execute_sql(t.db_path, t.query).ok for t in tasks)
+
+
 def test_splits_are_database_disjoint(synth_dir: Path) -> None:
     data = {s: json.loads((synth_dir / f"{s}.json").read_text()) for s in ("train", "val", "test")}
     dbs = {s: {r["db_id"] for r in rows} for s, rows in data.items()}

@@ -6,157 +6,29 @@ generator does not know (bike share, issue tracker, utility billing, museum
 collection), with mixed naming styles (snake_case, camelCase, abbreviations), and
 their questions are phrased the way people ask, not the way columns are named.
 
-The data lives beside this module as one readable ``<db_id>.sql`` file per database
-(CREATE TABLE + INSERT) and ``questions.json`` (Spider rows with a difficulty);
-:func:`build_realistic` turns them into a folder :class:`SpiderDataset` loads with
+The data lives beside this module (a :class:`~agl_ops.tasks.sql.packaged.PackagedSet`);
+:func:`build_realistic` turns it into a folder :class:`SpiderDataset` loads with
 ``{"realistic": "realistic.json"}``.
 """
 
 from __future__ import annotations
 
-import json
-import re
-import sqlite3
-import tempfile
-from importlib import resources
 from pathlib import Path
-from typing import Any
 
-from agl_ops.pipeline.files import replace_tree
-from agl_ops.tasks.sql.synth.build import tables_json_entry, write_database
-from agl_ops.tasks.sql.synth.spec import Column, Domain, Table
+from agl_ops.tasks.sql.packaged import TIERS, PackagedSet
 
-__all__ = ["REALISTIC_DB_IDS", "SPLIT_FILE", "TIERS", "build_realistic", "load_questions"]
+__all__ = ["REALISTIC", "REALISTIC_DB_IDS", "SPLIT_FILE", "TIERS", "build_realistic", "load_questions"]
 
 REALISTIC_DB_IDS = ("bike_share", "issue_tracker", "utility_billing", "museum_collection")
 SPLIT_FILE = "realistic.json"
-TIERS = ("easy", "medium", "hard")
-_ROW_KEYS = frozenset({"db_id", "question", "query", "difficulty"})
-_OUTPUT_NAMES = frozenset({"database", "tables.json", SPLIT_FILE})
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?Z?)?$")
-
-
-def _package_text(name: str) -> str:
-    return resources.files(__name__).joinpath(name).read_text(encoding="utf-8")
+REALISTIC = PackagedSet(__name__, REALISTIC_DB_IDS, SPLIT_FILE)
 
 
 def load_questions() -> list[dict[str, str]]:
-    """The questions as Spider rows, checked for shape (a malformed row fails here,
-    not halfway through an evaluation)."""
-    rows = json.loads(_package_text("questions.json"))
-    for i, row in enumerate(rows):
-        if set(row) != _ROW_KEYS:
-            raise ValueError(f"questions.json row {i}: keys {sorted(row)}, expected {sorted(_ROW_KEYS)}")
-        if row["db_id"] not in REALISTIC_DB_IDS or row["difficulty"] not in TIERS:
-            raise ValueError(f"questions.json row {i}: unknown db_id {row['db_id']!r} or difficulty {row['difficulty']!r}")
-    return rows
-
-
-def _load_database(db_id: str) -> sqlite3.Connection:
-    """The database in memory, built from its .sql file; dangling foreign keys fail."""
-    conn = sqlite3.connect(":memory:")
-    try:
-        conn.execute("PRAGMA foreign_keys = ON")
-        conn.executescript(_package_text(f"{db_id}.sql"))
-        broken = conn.execute("PRAGMA foreign_key_check").fetchall()
-        if broken:
-            raise ValueError(f"{db_id}.sql: rows with dangling foreign keys (table, rowid, parent): {broken[:5]}")
-    except BaseException:
-        conn.close()
-        raise
-    return conn
-
-
-def _affinity(decl: str) -> str:
-    t = decl.upper()
-    if "INT" in t:
-        return "integer"
-    if not t or any(k in t for k in ("CHAR", "CLOB", "TEXT")):
-        return "text"
-    return "real" if any(k in t for k in ("REAL", "FLOA", "DOUB")) else "numeric"
-
-
-def _value_kind(decl: str, values: list[Any]) -> str:
-    """The synth column kind that gives the right Spider type: the declared type where
-    it says (BOOLEAN, DATE, DATETIME), else the values (0/1 only: boolean; ISO dates as
-    text: time), else the type's affinity."""
-    t, present = decl.upper(), [v for v in values if v is not None]
-    if "BOOL" in t:
-        return "bool"
-    if "DATE" in t or "TIME" in t or (present and all(isinstance(v, str) and _ISO_DATE.match(v) for v in present)):
-        return "date"
-    if present and all(type(v) is int for v in present) and set(present) <= {0, 1}:
-        return "bool"
-    return {"integer": "int", "text": "choice"}.get(_affinity(decl), "real")
-
-
-def _table(conn: sqlite3.Connection, db_id: str, name: str) -> Table:
-    info = conn.execute(f'PRAGMA table_info("{name}")').fetchall()  # (cid, name, type, notnull, default, pk)
-    pks = [c[1] for c in info if c[5]]
-    if len(pks) != 1:
-        raise ValueError(f"{db_id}.{name}: needs exactly one primary-key column for tables.json, has {pks}")
-    refs = {fk[3]: (fk[2], fk[4]) for fk in conn.execute(f'PRAGMA foreign_key_list("{name}")')}  # col -> (parent, to)
-    for col, (parent, target) in refs.items():  # tables.json can only point a foreign key at a primary key
-        parent_pk = [c[1] for c in conn.execute(f'PRAGMA table_info("{parent}")') if c[5]]
-        if target not in (None, *parent_pk):
-            raise ValueError(f"{db_id}.{name}.{col} references {parent}.{target}, not the primary key {parent_pk}")
-    columns = []
-    for _, col, decl, _, _, pk in info:
-        text_key = _affinity(decl) == "text"
-        if pk:
-            columns.append(Column(col, "pk", text_key=text_key))
-        elif col in refs:
-            columns.append(Column(col, "fk", ref=refs[col][0], text_key=text_key))
-        else:
-            values = [r[0] for r in conn.execute(f'SELECT "{col}" FROM "{name}"')]
-            columns.append(Column(col, _value_kind(decl, values)))
-    n = conn.execute(f'SELECT COUNT(*) FROM "{name}"').fetchone()[0]
-    return Table(name, name, name, pks[0], (n, n), tuple(columns))
-
-
-def _domain(conn: sqlite3.Connection, db_id: str) -> Domain:
-    """The database's schema as a synth :class:`Domain`, so the generator's
-    ``tables_json_entry`` writes its tables.json entry (one writer for both)."""
-    names = [r[0] for r in conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY rowid")]
-    return Domain(db_id, tuple(_table(conn, db_id, n) for n in names))
-
-
-def _check_target(out: Path) -> None:
-    if out.is_dir():
-        foreign = sorted(p.name for p in out.iterdir() if p.name not in _OUTPUT_NAMES)
-        if foreign:
-            raise ValueError(f"{out} holds files this build did not write ({foreign[:5]}); "
-                             "refusing to replace it (build into its own folder)")
-    elif out.exists():
-        raise ValueError(f"{out} exists and is not a folder")
+    """The dev set's questions as Spider rows, checked for shape."""
+    return REALISTIC.load_questions()
 
 
 def build_realistic(out_dir: str | Path) -> Path:
-    """Write the Spider-format folder ``out_dir``: ``database/<db_id>/<db_id>.sqlite``,
-    ``tables.json`` and ``realistic.json``; returns ``out_dir``.
-
-    Deterministic (same files from the same package data) and idempotent: the folder is
-    staged beside ``out_dir`` and swapped in whole at the end, so an interrupted build
-    leaves the previous one intact. A folder holding anything else is refused rather
-    than replaced.
-    """
-    out = Path(out_dir)
-    _check_target(out)
-    questions = load_questions()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=f".{out.name}.", dir=out.parent) as tmp:
-        staged = Path(tmp) / out.name  # a plain subfolder: the temp folder itself is private (0700)
-        staged.mkdir()
-        entries = []
-        for db_id in REALISTIC_DB_IDS:
-            conn = _load_database(db_id)
-            try:
-                entries.append(tables_json_entry(_domain(conn, db_id)))
-                write_database(conn, staged / "database" / db_id / f"{db_id}.sqlite")
-            finally:
-                conn.close()
-        (staged / "tables.json").write_text(json.dumps(entries, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-        (staged / SPLIT_FILE).write_text(json.dumps(questions, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-        replace_tree(staged, out)
-    return out
+    """The dev set as a Spider-format folder ``out_dir`` (see :meth:`PackagedSet.build`)."""
+    return REALISTIC.build(out_dir)

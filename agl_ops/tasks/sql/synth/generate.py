@@ -142,6 +142,16 @@ def _split_examples(rng: random.Random, split: str, size: int, dbs: Sequence[DbC
     return out
 
 
+def _write_handwritten(out: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The shipped hand-written train set's databases written into ``out``; returns
+    (its questions as train rows, its tables.json entries)."""
+    from agl_ops.tasks.sql.handwritten import HANDWRITTEN
+
+    entries = HANDWRITTEN.write_databases(out)
+    rows = [{"id": f"train-hw-{i:04d}", **row, "template": "handwritten"} for i, row in enumerate(HANDWRITTEN.load_questions())]
+    return rows, entries
+
+
 def generate_dataset(out_dir: str | Path, cfg: SynthParams | None = None) -> SynthReport:
     """Write ``tables.json``, ``train.json``/``val.json``/``test.json`` and the databases
     (a ``seed`` of None in ``cfg`` means 0; the CLI passes the global seed)."""
@@ -162,15 +172,21 @@ def generate_dataset(out_dir: str | Path, cfg: SynthParams | None = None) -> Syn
     counts: dict[str, dict[str, int]] = {}
     seen: set[tuple[str, str]] = set()
     out.mkdir(parents=True, exist_ok=True)
+    handwritten, hw_entries = _write_handwritten(out) if cfg.handwritten_train else ([], [])
     for split in SPLITS:
         rng = random.Random(f"agl-synth:{seed}:{split}:questions")
         examples = _split_examples(rng, split, sizes[split], [contexts[d] for d in assignment[split]], cfg, seen)
+        if split == "train":
+            examples += handwritten
         (out / f"{split}.json").write_text(json.dumps(examples, indent=1, ensure_ascii=False) + "\n")
         counts[split] = dict(sorted(Counter(e["difficulty"] for e in examples).items()))
     for db_id, ctx in contexts.items():
         write_database(ctx.conn, out / "database" / db_id / f"{db_id}.sqlite")
         ctx.conn.close()
-    (out / "tables.json").write_text(json.dumps([tables_json_entry(c.domain) for c in contexts.values()], indent=1) + "\n")
+    entries = [tables_json_entry(c.domain) for c in contexts.values()] + hw_entries
+    (out / "tables.json").write_text(json.dumps(entries, indent=1) + "\n")
+    if hw_entries:
+        assignment = {**assignment, "train": [*assignment["train"], *(e["db_id"] for e in hw_entries)]}
     report = SynthReport(out_dir=str(out), seed=seed, databases=assignment, counts=counts, naming=naming,
                          elapsed_s=round(time.perf_counter() - start, 3))
     manifest = {"generator_version": GENERATOR_VERSION, "config": {**cfg.model_dump(), "seed": seed}, **report.model_dump(exclude={"elapsed_s", "out_dir"})}
