@@ -118,6 +118,18 @@ def study_name_for(params: PromptOptParams, space: SearchSpace, baseline: dict[s
     return f"prompt-search-{digest}"
 
 
+def _repeat_of(trial: Any) -> str | None:
+    """Why ``trial`` need not be scored: the sampler drew the exact point of an earlier
+    scored trial (TPE does on small spaces); scoring it again would spend a trial's
+    rollouts on a known answer and enter the same candidate twice into selection."""
+    import optuna
+
+    for earlier in trial.study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)):
+        if earlier.number != trial.number and earlier.params == trial.params:
+            return f"a repeat of trial {earlier.number}"
+    return None
+
+
 class PromptSearch:
     """Optuna TPE search over the task's ``space`` (see the module docstring).
     ``callbacks`` are passed to ``study.optimize``."""
@@ -203,7 +215,7 @@ class PromptSearch:
                 trial.set_user_attr("rejected", "the baseline itself")
                 raise optuna.TrialPruned("the baseline itself")
             reason = check_template(template, self.space.placeholders(config, required),
-                                    max_chars=self.params.max_prompt_chars)
+                                    max_chars=self.params.max_prompt_chars) or _repeat_of(trial)
             if reason:
                 trial.set_user_attr("rejected", reason)
                 raise optuna.TrialPruned(reason)

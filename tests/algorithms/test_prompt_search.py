@@ -92,15 +92,18 @@ def test_interrupted_study_resumes(rows: dict, tmp_path: Path) -> None:
         result = fit(_search(params, rows["train"], seed=0), server.url, rows)
 
     study = optuna.load_study(study_name=name, storage=storage)
-    complete = study.get_trials(states=(TrialState.COMPLETE,))
-    assert len(complete) == 5
+    finished = study.get_trials(states=(TrialState.COMPLETE, TrialState.PRUNED))
+    complete = [t for t in finished if t.state == TrialState.COMPLETE]
+    assert len(finished) == 5  # prune=False: a trial is pruned only as a repeat of a scored point
+    assert all(t.user_attrs["rejected"].startswith("a repeat of trial") for t in finished if t not in complete)
     assert {t.number: t.datetime_start for t in complete if t.number in first} == first  # kept, not redone
     assert [t.state for t in study.trials if t.number == 2] == [TrialState.FAIL]  # the cut-off one
     assert len(model.optimizer_prompts) == n_proposals  # setup reused: no new proposals...
-    # ...and no new bootstrap: the resumed run scored 3 trials x 8 tasks + the val check only
-    finalists = 1 + min(2, len({c.prompts["write_prompt"] for c in result.candidates if c.origin == "trial"}))
-    assert len(model.write_prompts()) - n_writes == 3 * 8 + finalists * 8
-    assert {c.id for c in result.candidates if c.origin == "trial"} == {f"t{t.number}" for t in complete}
+    # ...and no new bootstrap: the resumed run scored its new trials x 8 tasks + the val check only
+    scored = [c for c in result.candidates if c.origin == "trial" and c.config["state"] == "COMPLETE"]
+    finalists = 1 + min(2, len({c.prompts["write_prompt"] for c in scored}))
+    assert len(model.write_prompts()) - n_writes == (len(complete) - 2) * 8 + finalists * 8
+    assert {c.id for c in result.candidates if c.origin == "trial"} == {f"t{t.number}" for t in finished}
 
 
 def test_pruning_stops_weak_trials(rows: dict, tmp_path: Path) -> None:
@@ -122,6 +125,28 @@ def test_pruning_stops_weak_trials(rows: dict, tmp_path: Path) -> None:
     assert len(model.write_prompts()) - n_writes == 4 + 3 * 8  # half the minibatch, then the val check
     pruned = next(c for c in result.candidates if c.id == "t3")
     assert len(pruned.minibatch_scores) == 1 and pruned.config["few_shot"] == 0
+
+
+def test_a_repeated_point_is_not_scored_again(rows: dict, tmp_path: Path) -> None:
+    """The sampler may draw the exact point of an earlier trial: it is pruned as a
+    repeat (no rollouts) instead of scored again and entered twice into selection."""
+    model = ScriptedModel(rows, good=_with_demos, optimizer=_optimizer)
+    params = _params(tmp_path, n_trials=3, proposed_instructions=0, study_name="repeat-test")
+    storage = f"sqlite:///{tmp_path / 'study.db'}"
+    with model.fake.serve() as server:
+        fit(_search(params, rows["train"], seed=3), server.url, rows)
+        study = optuna.load_study(study_name="repeat-test", storage=storage)
+        first = study.get_trials(states=(TrialState.COMPLETE,))[0]
+        study.enqueue_trial(first.params)
+        n_writes = len(model.write_prompts())
+        result = fit(_search(params.model_copy(update={"search": params.search.model_copy(update={"n_trials": 4})}),
+                             rows["train"], seed=3), server.url, rows)
+    study = optuna.load_study(study_name="repeat-test", storage=storage)
+    repeat = study.trials[3]
+    assert repeat.state == TrialState.PRUNED and repeat.user_attrs["rejected"] == f"a repeat of trial {first.number}"
+    finalists = 1 + min(2, len({c.prompts["write_prompt"] for c in result.candidates
+                                if c.origin == "trial" and c.config.get("state") == "COMPLETE"}))
+    assert len(model.write_prompts()) - n_writes == finalists * 8  # the val check only: the repeat ran nothing
 
 
 def last_question_demos(prompt: str) -> list[str]:
