@@ -87,6 +87,22 @@ def test_time_limit_is_a_reported_safety_stop_and_metrics_reach_the_sink(policy:
     assert logged[-1][1]["warm_start/steps_planned"] == 50.0  # done (the step) vs planned on every row
 
 
+def test_a_slower_machine_trains_the_same_model(tiny_policy_dir: Path) -> None:
+    """The step budget, not the clock, decides the model: same params and seed, one run
+    ten times slower (still under the safety stop), identical steps and weights."""
+    params = WarmStartParams(enabled=True, steps=6, batch_size=2, micro_batch_size=1, lr=1e-2, max_time_s=1000)
+    trained = []
+    for tick in (1, 10):
+        torch.manual_seed(0)
+        policy = Policy.load(tiny_policy_dir, LoraParams(r=8, alpha=16.0), dtype="float32")
+        ticks = iter(range(0, 10_000, tick))
+        result = warm_start(policy, sft_rows(EXAMPLES, policy.tokenizer), params, seed=3, clock=lambda: next(ticks))
+        trained.append((result.steps, result.stopped, policy.trainable_state()))
+    (steps_fast, stop_fast, fast), (steps_slow, stop_slow, slow) = trained
+    assert steps_fast == steps_slow == 6 and stop_fast is stop_slow is None
+    assert fast.keys() == slow.keys() and all(torch.equal(fast[k], slow[k]) for k in fast)
+
+
 def test_schedule_warms_up_then_decays_to_a_tenth() -> None:
     f = warm_start_schedule(100)
     assert f(0) == pytest.approx(0.1) and f(9) == pytest.approx(1.0)
