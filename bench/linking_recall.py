@@ -3,10 +3,11 @@
 A question whose gold table is not shown cannot be answered (the model can only invent
 a name), so this recall is a ceiling on accuracy per split. No model is run: for each
 task, the tables the agent shows (``shown_tables`` with the agent's linking params)
-are compared with the tables the gold query names.
+(the agent's own ``shown_tables``, built from params.yaml with each setting) are compared
+with the tables the gold query names.
 
     python bench/linking_recall.py [--split prompt_dev --split val ...] [--limit 200]
-        [--setting 3:0.5 --setting none:0]    # max_tables:min_ratio; "none": all tables
+        [--setting 3:0.5 --setting none:0]    # max_tables:min_ratio; "none": linking off
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from rich.console import Console
 from rich.table import Table
 
 from agl_ops.config import load_params
-from agl_ops.tasks.sql.schema import read_schema, shown_tables
-from agl_ops.tasks.sql.wiring import tasks_from_params
+from agl_ops.tasks.sql.agent import LitSQLAgent
+from agl_ops.tasks.sql.schema import read_schema
+from agl_ops.tasks.sql.wiring import agent_from_params, tasks_from_params
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -29,16 +31,21 @@ def gold_tables(query: str, tables: set[str]) -> set[str]:
     return {w.lower() for w in _IDENT.findall(query) if w.lower() in tables}
 
 
-def hidden_share(tasks: list[dict], max_tables: int | None, min_ratio: float, sample_rows: int) -> tuple[int, int]:
-    """(tasks with a gold table not shown, tasks)."""
+def hidden_count(agent: LitSQLAgent, tasks: list[dict]) -> int:
+    """Tasks with a gold table that ``agent`` does not show."""
     hidden = 0
     for task in tasks:
-        db = task["db_path"]
-        names = {t.name.lower() for t in read_schema(db, 0)}
-        shown = {t.name.lower() for t in shown_tables(db, sample_rows, question=task["question"],
-                                                       max_tables=max_tables, min_ratio=min_ratio)}
+        names = {t.name.lower() for t in read_schema(task["db_path"], 0)}
+        shown = {t.name.lower() for t in agent.shown_tables(task)}
         hidden += bool(gold_tables(task["query"], names) - shown)
-    return hidden, len(tasks)
+    return hidden
+
+
+def agent_for(params: str, setting: str) -> LitSQLAgent:
+    top, ratio = setting.split(":")
+    linking = ["agent.schema_linking=false"] if top == "none" else [
+        "agent.schema_linking=true", f"agent.schema_max_tables={top}", f"agent.schema_min_ratio={ratio}"]
+    return agent_from_params(load_params(params, linking))
 
 
 def main() -> None:
@@ -51,15 +58,12 @@ def main() -> None:
     cfg = load_params(args.params)
     agent = cfg.agent
     settings = args.setting or [f"{agent.schema_max_tables}:{agent.schema_min_ratio}", "4:0.3", "none:0"]
+    agents = [agent_for(args.params, s) for s in settings]
     table = Table("split", "n", *[f"hidden ({s})" for s in settings], title="tasks whose gold table the prompt hides")
     for split in args.split or ["prompt_dev", "val", "test", "realistic"]:
         tasks = tasks_from_params(cfg, split, args.limit)
-        cells = []
-        for s in settings:
-            top, ratio = s.split(":")
-            hidden, n = hidden_share(tasks, None if top == "none" else int(top), float(ratio), agent.sample_rows)
-            cells.append(f"{hidden} ({100 * hidden / max(1, n):.1f}%)")
-        table.add_row(split, str(len(tasks)), *cells)
+        counts = [hidden_count(a, tasks) for a in agents]
+        table.add_row(split, str(len(tasks)), *[f"{c} ({100 * c / max(1, len(tasks)):.1f}%)" for c in counts])
     Console().print(table)
 
 
