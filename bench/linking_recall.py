@@ -2,9 +2,8 @@
 
 A question whose gold table is not shown cannot be answered (the model can only invent
 a name), so this recall is a ceiling on accuracy per split. No model is run: for each
-task, the tables the agent shows (``shown_tables`` with the agent's linking params)
-(the agent's own ``shown_tables``, built from params.yaml with each setting) are compared
-with the tables the gold query names.
+task, the tables the agent shows (its own ``shown_tables``, the agent built from
+params.yaml with each setting) are compared with the tables the gold query names.
 
     python bench/linking_recall.py [--split prompt_dev --split val ...] [--limit 200]
         [--setting 3:0.5 --setting none:0]    # max_tables:min_ratio; "none": linking off
@@ -13,31 +12,21 @@ with the tables the gold query names.
 from __future__ import annotations
 
 import argparse
-import re
 
 from rich.console import Console
 from rich.table import Table
 
 from agl_ops.config import load_params
 from agl_ops.tasks.sql.agent import LitSQLAgent
-from agl_ops.tasks.sql.schema import read_schema
+from agl_ops.tasks.sql.schema import shown_tables, tables_in_query
 from agl_ops.tasks.sql.wiring import agent_from_params, tasks_from_params
-
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-
-def gold_tables(query: str, tables: set[str]) -> set[str]:
-    """Table names (lower-cased) the query mentions."""
-    return {w.lower() for w in _IDENT.findall(query) if w.lower() in tables}
-
 
 def hidden_count(agent: LitSQLAgent, tasks: list[dict]) -> int:
     """Tasks with a gold table that ``agent`` does not show."""
     hidden = 0
     for task in tasks:
-        names = {t.name.lower() for t in read_schema(task["db_path"], 0)}
-        shown = {t.name.lower() for t in agent.shown_tables(task)}
-        hidden += bool(gold_tables(task["query"], names) - shown)
+        gold = {t.name for t in tables_in_query(task["query"], shown_tables(task["db_path"], 0))}
+        hidden += bool(gold - {t.name for t in agent.shown_tables(task)})
     return hidden
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from agl_ops.tasks.sql.schema import read_schema
+from agl_ops.tasks.sql.schema import read_schema, tables_in_query
 
 __all__ = ["DEMO_SCHEMA_STYLES", "Demo", "DemoRetriever", "render_demo", "render_examples"]
 
@@ -36,9 +36,7 @@ class Demo(BaseModel):
 
 
 def _used_tables(query: str, tables: Sequence[Any]) -> list[Any]:
-    q = query.lower()
-    used = [t for t in tables if re.search(r"\b" + re.escape(t.name.lower()) + r"\b", q)]
-    return used or list(tables)
+    return tables_in_query(query, tables) or list(tables)
 
 
 def _create_table(table: Any) -> str:

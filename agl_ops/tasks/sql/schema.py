@@ -18,6 +18,7 @@ import os
 import re
 import sqlite3
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel
@@ -135,6 +136,12 @@ def relevance(table: TableInfo, question: str) -> int:
     lowered = question.lower()
     score += 2 * sum(1 for row in table.sample_rows for v in row if isinstance(v, str) and len(v) > 2 and v.lower() in lowered)
     return score
+
+
+def tables_in_query(query: str, tables: Sequence[TableInfo]) -> list[TableInfo]:
+    """The tables of ``tables`` that ``query`` names (whole-word, case-insensitive), in schema order."""
+    q = query.lower()
+    return [t for t in tables if re.search(r"\b" + re.escape(t.name.lower()) + r"\b", q)]
 
 
 def link_tables(tables: list[TableInfo], question: str, max_tables: int | None = None,
