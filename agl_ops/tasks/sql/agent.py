@@ -11,6 +11,11 @@ grammar of the tables the agent shows (``structured_outputs.grammar``, understoo
 our server and by vLLM): the model can then write only a parseable SELECT over those
 tables and columns, and the reply is that query.
 
+With ``samples > 1`` each query-writing step also samples ``samples - 1`` alternatives
+(``sample_temperature``, one extra call with ``n``, span ``write_samples`` /
+``rewrite_samples``: not a training transition) and keeps the query whose execution
+result most of them share (:mod:`agl_ops.tasks.sql.vote`).
+
 A failed execution needs no model to judge it: the check step then feeds the error
 back to the rewrite step directly. The final answer is the last query that ran
 without error (or the last query written, if none did).
@@ -20,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import zlib
 from collections.abc import Mapping
 from typing import Any, TypedDict
 
@@ -44,7 +50,7 @@ OUTCOME_SPAN = "sql.outcome"
 # the Settings resource the agent reads (all optional): few_shot (demos retrieved per
 # question, default 0), demo_schema (none | columns | create), demos (the pool: rows with
 # question, query, db_path), demo_pool_id (the pool's content hash), constrained (bool,
-# overrides the agent's own)
+# overrides the agent's own), samples / sample_temperature (self-consistency, override the agent's)
 SETTINGS = SETTINGS_RESOURCE
 _RETRIEVERS: dict[str, Any] = {}
 _RETRIEVERS_LOCK = threading.Lock()
@@ -120,10 +126,11 @@ class _Episode:
     """Per-rollout things the graph's nodes need (passed in the run config)."""
 
     def __init__(self, agent: LitSQLAgent, llm: LLM, prompts: Mapping[str, PromptTemplate], db_path: str,
-                 base_url: str, grammar: str | None = None) -> None:
+                 base_url: str, grammar: str | None = None, samples: int = 1, sample_temperature: float = 0.7) -> None:
         from openai import OpenAI
 
         self.agent, self.llm, self.prompts, self.db_path = agent, llm, prompts, db_path
+        self.samples, self.sample_temperature = samples, sample_temperature
         self.client = OpenAI(base_url=base_url, api_key=llm.api_key, timeout=agent.request_timeout_s, max_retries=2)
         params = {"max_tokens": agent.max_tokens, **llm.sampling_parameters}
         self.kwargs = {k: v for k, v in params.items() if k in _OPENAI_ARGS}
@@ -145,14 +152,29 @@ class _Episode:
             raise ValueError(f"prompt {name!r} cannot be filled ({type(exc).__name__}: {exc}); "
                              f"its fields must be among {sorted(PROMPT_FIELDS[name])}") from exc
 
-    def chat(self, step: str, prompt: str) -> str:
+    def chat(self, step: str, prompt: str, **overrides: Any) -> list[str]:
+        """The replies of one call (``overrides``: e.g. ``n``, ``temperature``)."""
         stops = self.stops + (list(self.agent.query_stop) if step != "check" else [])
-        kwargs = self.kwargs if step == "check" else self.query_kwargs
+        kwargs = {**(self.kwargs if step == "check" else self.query_kwargs), **overrides}
         response = self.client.chat.completions.create(
             model=self.llm.model, messages=[{"role": "user", "content": prompt}],
             extra_headers={SPAN_NAME_HEADER: step}, **kwargs, **({"stop": stops[:4]} if stops else {}),
         )
-        return response.choices[0].message.content or ""
+        return [c.message.content or "" for c in response.choices] or [""]
+
+    def write(self, step: str, prompt: str) -> tuple[str, int]:
+        """A query-writing step (write, rewrite): its query and the calls it made. With
+        ``samples > 1`` the query is voted on among the step's reply and the alternatives
+        sampled for it."""
+        query = extract_sql(self.chat(step, prompt)[0])
+        if self.samples <= 1:
+            return query, 1
+        from agl_ops.tasks.sql.vote import vote_by_execution
+
+        extra = self.chat(f"{step}_samples", prompt, n=self.samples - 1, temperature=self.sample_temperature,
+                          seed=zlib.crc32(prompt.encode()) % 2**31)  # reproducible, differs per question
+        vote = vote_by_execution(self.db_path, [query] + [extract_sql(r) for r in extra], self.agent.limits)
+        return vote.query, 2
 
     def execute(self, query: str) -> dict[str, Any]:
         if not query:
@@ -175,10 +197,9 @@ def _schemas(state: _State) -> dict[str, str]:
 
 def _write_query(state: _State, config: RunnableConfig) -> dict[str, Any]:
     ep = _episode(config)
-    reply = ep.chat("write", ep.prompt("write_prompt", **_schemas(state), question=state["question"],
-                                       examples=state.get("examples", "")))
-    query = extract_sql(reply)
-    return {"query": query, "first_query": query, "turns": 1, "llm_calls": state.get("llm_calls", 0) + 1}
+    query, calls = ep.write("write", ep.prompt("write_prompt", **_schemas(state), question=state["question"],
+                                               examples=state.get("examples", "")))
+    return {"query": query, "first_query": query, "turns": 1, "llm_calls": state.get("llm_calls", 0) + calls}
 
 
 def _execute_query(state: _State, config: RunnableConfig) -> dict[str, Any]:
@@ -192,17 +213,17 @@ def _check_query(state: _State, config: RunnableConfig) -> dict[str, Any]:
     if not ep.agent.check_results:
         return {"correct": False}  # no check call: a query that ran is kept
     reply = ep.chat("check", ep.prompt("check_prompt", **_schemas(state), question=state["question"],
-                                       query=state["query"], execution=state["execution"]))
+                                       query=state["query"], execution=state["execution"]))[0]
     return {"correct": is_correct_verdict(reply), "feedback": reply.strip()[: ep.agent.truncate_length],
             "llm_calls": state.get("llm_calls", 0) + 1}
 
 
 def _rewrite_query(state: _State, config: RunnableConfig) -> dict[str, Any]:
     ep = _episode(config)
-    reply = ep.chat("rewrite", ep.prompt(
+    query, calls = ep.write("rewrite", ep.prompt(
         "rewrite_prompt", **_schemas(state), question=state["question"], query=state.get("query") or "(none)",
         execution=state["execution"], feedback=state.get("feedback", "")))
-    return {"query": extract_sql(reply), "turns": state.get("turns", 1) + 1, "llm_calls": state.get("llm_calls", 0) + 1}
+    return {"query": query, "turns": state.get("turns", 1) + 1, "llm_calls": state.get("llm_calls", 0) + calls}
 
 
 class LitSQLAgent(LitAgent):
@@ -215,10 +236,13 @@ class LitSQLAgent(LitAgent):
         self, max_turns: int = 3, truncate_length: int = 1024, *, schema_max_chars: int = 2000, sample_rows: int = 3,
         max_tokens: int = 128, limits: ExecLimits | None = None, request_timeout_s: float = 120.0,
         query_stop: tuple[str, ...] = (";", "\n\n"), schema_linking: bool = True, schema_max_tables: int | None = 3,
-        schema_min_ratio: float = 0.5, constrained: bool = False, check_results: bool = True,
+        schema_min_ratio: float = 0.5, constrained: bool = False, check_results: bool = True, samples: int = 1,
+        sample_temperature: float = 0.7,
     ) -> None:
         if max_turns < 1:
             raise ValueError("max_turns must be >= 1")
+        if samples < 1:
+            raise ValueError("samples must be >= 1")
         self.max_turns = max_turns
         self.truncate_length = truncate_length
         self.schema_max_chars = schema_max_chars
@@ -232,6 +256,8 @@ class LitSQLAgent(LitAgent):
         self.schema_min_ratio = schema_min_ratio  # each at least this share of the best table's relevance
         self.constrained = constrained  # write/rewrite calls decode under the shown tables' SQL grammar
         self.check_results = check_results  # ask the model whether a query that ran answers the question
+        self.samples = samples  # queries per writing step, voted on by their results (1: the reply alone)
+        self.sample_temperature = sample_temperature  # of the samples - 1 alternatives
         self._graph: Any = None
         self._lock = threading.Lock()
 
@@ -352,7 +378,9 @@ class LitSQLAgent(LitAgent):
         db_path = str(task["db_path"])
         constrained = bool(settings.get("constrained", self.constrained))
         grammar = self.query_grammar(task, prompts) if constrained else None
-        episode = _Episode(self, llm, prompts, db_path, llm.get_base_url(rollout_id, attempt_id), grammar)
+        episode = _Episode(self, llm, prompts, db_path, llm.get_base_url(rollout_id, attempt_id), grammar,
+                           samples=int(settings.get("samples", self.samples)),
+                           sample_temperature=float(settings.get("sample_temperature", self.sample_temperature)))
         schemas = self._schema_fields(task, prompts)
         try:
             state = self.graph.invoke(

@@ -55,3 +55,5 @@ class AgentParams(Section):
     query_stop: list[str] = Field(default_factory=lambda: [";", "\n\n"], max_length=4, description="Stop sequences of the query-writing calls (write, rewrite): the query ends there")
     check_results: bool = Field(False, description="Ask the model whether a query that ran answers the question (the check step) and rewrite when it says no; false: only an execution error triggers a rewrite (one call per task when the query runs)")
     constrained: bool = Field(False, description="Query-writing calls decode under a SQL grammar of the shown tables (structured_outputs.grammar): only those tables and columns, always a parseable SELECT")
+    samples: int = Field(1, ge=1, le=16, description="Queries per writing step (write, rewrite): the reply plus samples - 1 sampled alternatives, the one whose execution result most of them share is kept (self-consistency); 1: the reply alone. Evaluation and prompt optimization only: training rollouts always write one")
+    sample_temperature: float = Field(0.7, ge=0, le=2, description="Sampling temperature of those alternatives")

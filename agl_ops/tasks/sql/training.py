@@ -27,8 +27,10 @@ logger = logging.getLogger(__name__)
 
 
 def training_agent(cfg: Params) -> LitSQLAgent:
-    """The SQL agent as configured, with the training overrides (turns, tokens)."""
-    return agent_from_params(cfg, max_turns=cfg.train.agent_max_turns, max_tokens=cfg.train.agent_max_tokens)
+    """The SQL agent as configured, with the training overrides (turns, tokens; one query
+    per step: a voted query is not the sampled transition the loss would score)."""
+    return agent_from_params(cfg, max_turns=cfg.train.agent_max_turns, max_tokens=cfg.train.agent_max_tokens,
+                             samples=1)
 
 
 def sql_examples(tasks: Sequence[Mapping[str, Any]], render: Callable[[Mapping[str, Any]], str],

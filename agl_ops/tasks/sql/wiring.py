@@ -24,15 +24,18 @@ __all__ = ["PROMPT_DEV_SPLIT", "REALISTIC_SPLIT", "agent_from_params", "prompt_d
 logger = logging.getLogger(__name__)
 
 
-def agent_from_params(cfg: Params, *, max_turns: int | None = None, max_tokens: int | None = None) -> LitSQLAgent:
-    """The SQL agent as ``agent`` says; ``max_turns`` / ``max_tokens`` override (training)."""
+def agent_from_params(cfg: Params, *, max_turns: int | None = None, max_tokens: int | None = None,
+                      samples: int | None = None) -> LitSQLAgent:
+    """The SQL agent as ``agent`` says; ``max_turns`` / ``max_tokens`` / ``samples``
+    override (training)."""
     a = cfg.agent
     return LitSQLAgent(
         max_turns=max_turns or a.max_turns, truncate_length=a.truncate_length, schema_max_chars=a.schema_max_chars,
         sample_rows=a.sample_rows, max_tokens=max_tokens or a.max_tokens, request_timeout_s=a.request_timeout_s,
         limits=ExecLimits(timeout_s=a.exec_timeout_s, max_rows=a.max_rows), query_stop=tuple(a.query_stop),
         schema_linking=a.schema_linking, schema_max_tables=a.schema_max_tables, schema_min_ratio=a.schema_min_ratio,
-        constrained=a.constrained, check_results=a.check_results,
+        constrained=a.constrained, check_results=a.check_results, samples=samples or a.samples,
+        sample_temperature=a.sample_temperature,
     )
 
 

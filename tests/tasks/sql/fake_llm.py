@@ -1,6 +1,7 @@
 """A scripted OpenAI-compatible endpoint (a test double of the model server only).
 
-``script(step, prompt) -> reply`` decides each answer; every request is recorded with
+``script(step, prompt) -> reply`` decides each answer (a list of replies: one choice
+each, as a request with ``n`` gets); every request is recorded with
 its headers so tests can check span names and what the model was shown.
 """
 
@@ -17,7 +18,7 @@ from fastapi import FastAPI, Request
 from agl_ops.serving import BackgroundServer
 from agl_ops.tracing import SPAN_NAME_HEADER
 
-Script = Callable[[str, str], str]
+Script = Callable[[str, str], "str | list[str]"]
 
 
 @dataclass
@@ -49,11 +50,14 @@ class FakeLLM:
             prompt = "\n".join(str(m.get("content", "")) for m in body.get("messages", []))
             with self.lock:
                 self.calls.append(Call(request.url.path, step, prompt, body, dict(request.headers)))
-            reply = self.script(step, prompt)
+            replies = self.script(step, prompt)
+            replies = [replies] if isinstance(replies, str) else list(replies)
+            reply = replies[0]
             return {
                 "id": f"chatcmpl-{len(self.calls)}", "object": "chat.completion", "created": int(time.time()),
                 "model": body.get("model", "fake"),
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": reply}, "finish_reason": "stop"}],
+                "choices": [{"index": i, "message": {"role": "assistant", "content": r}, "finish_reason": "stop"}
+                            for i, r in enumerate(replies)],
                 "usage": {"prompt_tokens": len(prompt.split()), "completion_tokens": len(reply.split()),
                           "total_tokens": len(prompt.split()) + len(reply.split())},
             }

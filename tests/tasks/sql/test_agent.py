@@ -185,3 +185,37 @@ def test_without_the_check_step_only_an_error_triggers_a_rewrite(concert_db: Pat
     fake, url = fixes_error  # its query fails: the error goes to a rewrite, which is right
     outcome = LitSQLAgent(check_results=False).run_episode(_task(concert_db), default_resources(url, "fake-model"))
     assert [c.step for c in fake.calls] == ["write", "rewrite"] and outcome.reward == 1.0 and outcome.turns == 2
+
+
+def test_samples_vote_replaces_a_failing_reply_by_the_answer_most_samples_share(concert_db: Path) -> None:
+    other = "SELECT name FROM singer WHERE country = 'France' ORDER BY name"  # same rows, other text
+
+    def script(step: str, prompt: str) -> str | list[str]:
+        if step == "write_samples":
+            return [WRONG, RIGHT, other]
+        return BAD_COLUMN
+
+    for fake, url in _serve(script):
+        outcome = LitSQLAgent(check_results=False, samples=4).run_episode(_task(concert_db),
+                                                                          default_resources(url, "fake-model"))
+        assert [c.step for c in fake.calls] == ["write", "write_samples"]  # no rewrite: the voted query runs
+        extra = fake.calls[1].body
+        assert extra["n"] == 3 and extra["temperature"] == 0.7 and isinstance(extra["seed"], int)
+        assert "temperature" not in fake.calls[0].body or fake.calls[0].body["temperature"] != 0.7
+        assert outcome.reward == 1.0 and outcome.llm_calls == 2 and outcome.first_reward == 1.0
+
+
+def test_samples_come_from_the_settings_resource_and_default_to_one_call(concert_db: Path, always_wrong) -> None:
+    from agl_ops.types import Settings
+
+    fake, url = always_wrong
+    resources = default_resources(url, "fake-model")
+    LitSQLAgent(check_results=False).run_episode(_task(concert_db), resources)
+    assert [c.step for c in fake.calls] == ["write"]
+    fake.calls.clear()
+    resources["agent_settings"] = Settings(values={"samples": 2, "sample_temperature": 1.0})
+    LitSQLAgent(check_results=False).run_episode(_task(concert_db), resources)
+    assert [c.step for c in fake.calls] == ["write", "write_samples"]
+    assert fake.calls[1].body["n"] == 1 and fake.calls[1].body["temperature"] == 1.0
+    with pytest.raises(ValueError, match="samples"):
+        LitSQLAgent(samples=0)

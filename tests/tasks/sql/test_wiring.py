@@ -58,3 +58,14 @@ def test_prompt_dev_databases_are_held_out_of_train(tmp_path: Path) -> None:
     greedy = cfg.model_copy(update={"data": cfg.data.model_copy(update={"prompt_dev_databases": 99})})
     with pytest.raises(DataError, match="would hold out all"):
         tasks_from_params(greedy, "train")
+
+
+def test_evaluation_votes_over_samples_but_training_rollouts_write_one_query() -> None:
+    from agl_ops.config import load_params
+    from agl_ops.tasks.sql.training import training_agent
+    from agl_ops.tasks.sql.wiring import agent_from_params
+
+    cfg = load_params(None, overrides=["agent.samples=5", "agent.sample_temperature=0.9"])
+    agent = agent_from_params(cfg)
+    assert (agent.samples, agent.sample_temperature) == (5, 0.9)
+    assert training_agent(cfg).samples == 1  # a voted query is not the sampled transition GRPO scores
