@@ -146,6 +146,7 @@ class SearchParams(Section):
     study_name: str | None = Field(None, description="Study name (null: derived from the data, model and search space, so a changed setup starts a fresh study)")
     bootstrap_size: int = Field(0, ge=0, description="Scoring tasks rolled out with the baseline prompt first; the space gets the solved ones (a space that bootstraps demos from them)")
     max_demos: int = Field(3, ge=0, description="Demonstrations retrieved per question at most (trials choose 0 to this)")
+    samples: int = Field(4, ge=1, le=16, description="Queries per writing step a trial may vote over by their execution results (agent.samples; trials choose the baseline's or this)")
     proposed_instructions: int = Field(2, ge=0, description="Instruction variants proposed by the optimizer LLM (besides the project's own)")
     prune: bool = Field(True, description="Stop a trial early when its first chunk of the minibatch is below the median of earlier trials")
     confirm_top: int = Field(1, ge=1, description="Best trials (by minibatch accuracy) re-scored on the selection tasks (the algorithm's val dataset: in the pipeline the held-out train databases, never val/test); the best of them there wins")

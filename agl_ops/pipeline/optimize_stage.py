@@ -57,7 +57,7 @@ def _flat(report: Mapping[str, Any]) -> dict[str, float]:
     return out
 
 
-def _apo(cfg: Params, optimizer: Any, sink: Any, baseline_constrained: bool) -> Any:
+def _apo(cfg: Params, optimizer: Any, sink: Any, baseline: Mapping[str, Any]) -> Any:
     from agl_ops.algorithms.apo import APO
     from agl_ops.tasks.sql.prompt_space import describe_sql_failure
     from agl_ops.tasks.sql.prompts import OPTIONAL_FIELDS
@@ -66,7 +66,7 @@ def _apo(cfg: Params, optimizer: Any, sink: Any, baseline_constrained: bool) -> 
                optional_fields=OPTIONAL_FIELDS)
 
 
-def _search(cfg: Params, optimizer: Any, sink: Any, baseline_constrained: bool) -> Any:
+def _search(cfg: Params, optimizer: Any, sink: Any, baseline: Mapping[str, Any]) -> Any:
     from agl_ops.algorithms.prompt_search import PromptSearch
     from agl_ops.tasks.sql.prompt_space import SqlPromptSpace
 
@@ -74,13 +74,14 @@ def _search(cfg: Params, optimizer: Any, sink: Any, baseline_constrained: bool) 
 
     po = cfg.prompt_opt  # demos come from the tasks the model learned from: train (never val or test)
     space = SqlPromptSpace(po.search, pool=tasks_from_params(cfg, "train"), prompts_dir=po.optimizer.prompts_dir,
-                           constrained=(baseline_constrained, not baseline_constrained))
+                           constrained=(baseline["constrained"], not baseline["constrained"]),
+                           samples=(baseline["samples"], po.search.samples))
     return PromptSearch(po, space=space, optimizer=optimizer, sink=sink, seed=cfg.seed)
 
 
-# prompt_opt.algorithm -> the algorithm, built for the SQL agent (the last argument: whether
-# the baseline decodes under the schema grammar)
-PROMPT_OPTIMIZERS: dict[str, Callable[[Params, Any, Any, bool], Any]] = {"apo": _apo, "search": _search}
+# prompt_opt.algorithm -> the algorithm, built for the SQL agent (the last argument: the
+# baseline's decoding settings, constrained and samples)
+PROMPT_OPTIMIZERS: dict[str, Callable[[Params, Any, Any, Mapping[str, Any]], Any]] = {"apo": _apo, "search": _search}
 
 
 def _report_splits(cfg: Params, with_test: bool) -> dict[str, list[dict[str, Any]]]:
@@ -122,10 +123,11 @@ def _side_by_side(cfg: Params, result: Any, splits: Mapping[str, list[dict[str, 
     return out
 
 
-def _start_prompts(cfg: Params) -> tuple[dict[str, Any], bool]:
+def _start_prompts(cfg: Params) -> tuple[dict[str, Any], dict[str, Any]]:
     """The baseline: the prompt set the shipped model was trained with (``train.prompts``
-    when the file exists, else the shipped prompts), and whether it decodes under the
-    schema grammar (its own ``constrained`` setting, else ``agent.constrained``)."""
+    when the file exists, else the shipped prompts), and its decoding: whether under the
+    schema grammar and how many queries a step votes over (its own ``constrained`` /
+    ``samples`` settings, else ``agent.constrained`` / ``agent.samples``)."""
     from agl_ops.prompt_sets import resolve_prompt_set
     from agl_ops.types import SETTINGS_RESOURCE, Settings
     from agl_ops.tasks.sql.wiring import prompt_resources
@@ -133,7 +135,8 @@ def _start_prompts(cfg: Params) -> tuple[dict[str, Any], bool]:
     resources = prompt_resources(resolve_prompt_set(None, cfg.train.prompts))
     settings = resources.get(SETTINGS_RESOURCE)
     values = settings.values if isinstance(settings, Settings) else {}
-    return resources, bool(values.get("constrained", cfg.agent.constrained))
+    return resources, {"constrained": bool(values.get("constrained", cfg.agent.constrained)),
+                       "samples": int(values.get("samples", cfg.agent.samples))}
 
 
 def _scoring_tasks(cfg: Params) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -168,7 +171,7 @@ def optimize_prompts(cfg: Params, *, endpoint: str | None = None, model: str | N
     if po.algorithm not in PROMPT_OPTIMIZERS:
         raise ValueError(f"unknown prompt optimizer {po.algorithm!r}; valid: {', '.join(PROMPT_OPTIMIZERS)}")
     search_tasks, select_tasks = _scoring_tasks(cfg)
-    start_prompts, baseline_constrained = _start_prompts(cfg)
+    start_prompts, baseline_decoding = _start_prompts(cfg)
     report_splits = _report_splits(cfg, with_test)  # data errors before a slow start
     store = MemoryStore()
     start = time.perf_counter()
@@ -186,7 +189,7 @@ def optimize_prompts(cfg: Params, *, endpoint: str | None = None, model: str | N
         resources = {**start_prompts, "main_llm": ep.llm_resource(name, temperature=po.temperature)}
         optimizer = OptimizerLLM.from_params(po.optimizer, ep.model_url, name)
         algo = PROMPT_OPTIMIZERS[po.algorithm](cfg, optimizer, run.metrics if run is not None else None,
-                                               baseline_constrained)
+                                               baseline_decoding)
         if announce is not None:
             announce(f"optimizing prompts ({po.algorithm}) of {name} ({given or model_path}) at {ep.url}; optimizer "
                      f"LLM {optimizer.model or '?'} at {optimizer.endpoint}; scoring on {len(search_tasks)} + "

@@ -98,14 +98,14 @@ def test_prompt_optimization_starts_from_the_prompts_and_decoding_the_model_trai
     from agl_ops.prompt_sets import write_prompt_set
     from agl_ops.types import SETTINGS_RESOURCE, PromptTemplate
 
-    shipped, shipped_constrained = _start_prompts(Params.model_validate({"agent": {"constrained": False}}))
-    assert shipped_constrained is False and SETTINGS_RESOURCE not in shipped
+    shipped, shipped_decoding = _start_prompts(Params.model_validate({"agent": {"constrained": False, "samples": 3}}))
+    assert shipped_decoding == {"constrained": False, "samples": 3} and SETTINGS_RESOURCE not in shipped
 
     path = tmp_path / "trained_with.json"
     write_prompt_set(path, {"write_prompt": "Schema: {schema}\nQ: {question}\nSQL:"}, {"constrained": True})
     cfg = Params.model_validate({"agent": {"constrained": False}, "train": {"prompts": str(path)}})
-    resources, constrained = _start_prompts(cfg)
-    assert constrained is True
+    resources, decoding = _start_prompts(cfg)
+    assert decoding == {"constrained": True, "samples": 1}
     write = resources["write_prompt"]
     assert isinstance(write, PromptTemplate) and write.template.startswith("Schema: {schema}")
     assert resources["check_prompt"].template == shipped["check_prompt"].template  # the rest: shipped

@@ -1,6 +1,6 @@
 """The SQL task's prompt search space: how a trial composes the agent's write prompt
 (instruction, schema view, answer cue, the per-question demos slot) and its settings
-(demos retrieved per question, constrained decoding): :class:`SqlPromptSpace`, what
+(demos retrieved per question, constrained decoding, queries voted on per step): :class:`SqlPromptSpace`, what
 :class:`~agl_ops.algorithms.prompt_search.PromptSearch` searches over for this task,
 and what APO's optimizer is shown of a failed SQL rollout.
 """
@@ -114,21 +114,25 @@ class SqlPromptSpace:
     whether the database is shown with its example rows (``{schema}``) or without them
     (``{schema_no_rows}``: a small model copies sample values into filters), how the
     answer is cued, and whether decoding is constrained by the schema's SQL grammar
-    (``constrained``: the baseline's decoding first)."""
+    (``constrained``: the baseline's decoding first), and how many queries each writing
+    step votes over by their execution results (``samples``: the baseline's first; see
+    :mod:`agl_ops.tasks.sql.vote`)."""
 
     target = "write_prompt"
 
     def __init__(self, params: SearchParams | None = None, *, pool: Sequence[Mapping[str, Any]] = (),
-                 prompts_dir: str | None = None, constrained: Sequence[bool] = (False, True)) -> None:
+                 prompts_dir: str | None = None, constrained: Sequence[bool] = (False, True),
+                 samples: Sequence[int] = (1,)) -> None:
         self.params = params or SearchParams()
         self.pool = [dict(r) for r in pool]
         self.prompts_dir = prompts_dir
         self.constrained = tuple(constrained)
+        self.samples = tuple(dict.fromkeys(int(n) for n in samples)) or (1,)
         self._demo_settings: dict[tuple[int, str], dict[str, Any]] = {}
 
     def fingerprint(self) -> dict[str, Any]:
         """The space itself (a changed space starts a fresh study)."""
-        return {"version": 4, "layouts": LAYOUTS, "cues": ANSWER_CUES, "demo_schema": DEMO_SCHEMA_STYLES,
+        return {"version": 5, "samples": self.samples, "layouts": LAYOUTS, "cues": ANSWER_CUES, "demo_schema": DEMO_SCHEMA_STYLES,
                 "schema": SCHEMA_VIEWS, "constrained": self.constrained, "few_shot": self.few_shot_counts(),
                 "pool": [r.get("id", r["question"]) for r in self.pool],
                 "instructions": task_prompt_file("instructions.txt", self.prompts_dir)}
@@ -154,12 +158,15 @@ class SqlPromptSpace:
         return {"instructions": instructions}
 
     def seed_trials(self, state: Mapping[str, Any]) -> list[dict[str, Any]]:
-        """One change at a time from the shipped prompt (constrained decoding; the most
-        demos), then a composed layout with both: a fine-tuned model knows the
-        prompt it was trained on, so its own layout is tried first."""
+        """One change at a time from the shipped prompt (voting over samples; constrained
+        decoding; the most demos), then a composed layout with demos and constraint: a
+        fine-tuned model knows the prompt it was trained on, so its own layout is tried
+        first."""
         constrained, demos = self.constrained[-1], self.few_shot_counts()[-1]
-        shipped = {"layout": "shipped", "few_shot": 0, "demo_schema": "none", "constrained": self.constrained[0]}
-        trials = [{**shipped, "constrained": constrained}, {**shipped, "few_shot": demos},
+        shipped = {"layout": "shipped", "few_shot": 0, "demo_schema": "none", "constrained": self.constrained[0],
+                   "samples": self.samples[0]}
+        trials = [{**shipped, "samples": self.samples[-1]}, {**shipped, "constrained": constrained},
+                  {**shipped, "few_shot": demos},
                   {**shipped, "layout": "composed", "instruction": 0, "cue": "sql_label", "schema": "rows",
                    "few_shot": demos, "constrained": constrained}]
         out: list[dict[str, Any]] = []
@@ -178,6 +185,7 @@ class SqlPromptSpace:
             "few_shot": trial.suggest_categorical("few_shot", self.few_shot_counts()),
             "demo_schema": trial.suggest_categorical("demo_schema", list(DEMO_SCHEMA_STYLES)),
             "constrained": trial.suggest_categorical("constrained", list(self.constrained)),
+            "samples": trial.suggest_categorical("samples", list(self.samples)),
         }
         if config["layout"] == "shipped":
             return None, self.settings(config), config
@@ -190,10 +198,13 @@ class SqlPromptSpace:
 
     def settings(self, config: Mapping[str, Any]) -> dict[str, Any]:
         """The agent settings of a trial: its decoding when it is not the baseline's
-        (``constrained[0]``), and the demo pool when it shows demos."""
+        (``constrained[0]``), its samples when they are not the baseline's, and the demo
+        pool when it shows demos."""
         out: dict[str, Any] = {}
         if bool(config["constrained"]) != self.constrained[0]:
             out["constrained"] = bool(config["constrained"])
+        if int(config.get("samples", self.samples[0])) != self.samples[0]:
+            out["samples"] = int(config["samples"])
         k = int(config.get("few_shot") or 0)
         if k:
             key = (k, str(config["demo_schema"]))

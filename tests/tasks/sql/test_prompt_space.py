@@ -63,7 +63,24 @@ def test_seed_trials_never_repeat_the_baseline() -> None:
     """Without a demo pool, the shipped prompt unconstrained is the baseline itself: not seeded."""
     space = SqlPromptSpace(SearchParams(max_demos=2), constrained=(True, False))
     seeds = space.seed_trials({"instructions": ["Write SQL."]})
-    assert {"layout": "shipped", "few_shot": 0, "demo_schema": "none", "constrained": True} not in seeds
-    assert seeds[0] == {"layout": "shipped", "few_shot": 0, "demo_schema": "none", "constrained": False}
+    assert {"layout": "shipped", "few_shot": 0, "demo_schema": "none", "constrained": True, "samples": 1} not in seeds
+    assert seeds[0] == {"layout": "shipped", "few_shot": 0, "demo_schema": "none", "constrained": False, "samples": 1}
     assert space.settings(seeds[0]) == {"constrained": False}
     assert space.placeholders(seeds[0], {"schema", "question"}) == {"schema", "question"}
+
+
+def test_voting_over_samples_is_tried_first_and_only_set_when_it_is_not_the_baselines(rows: dict) -> None:
+    space = SqlPromptSpace(SearchParams(max_demos=1), pool=rows["train"], samples=(1, 4))
+    state = {"instructions": ["Write SQL."]}
+    seeds = space.seed_trials(state)
+    assert seeds[0]["samples"] == 4 and seeds[0]["layout"] == "shipped" and seeds[0]["few_shot"] == 0
+    assert all(s["samples"] == 1 for s in seeds[1:])  # the other seeds change one other thing
+    study = optuna.create_study()
+    for params in seeds:
+        study.enqueue_trial(params)
+    voted = space.suggest(study.ask(), state)
+    assert voted[0] is None and voted[1] == {"samples": 4}
+    assert space.settings({**seeds[1], "samples": 1}) == space.settings(seeds[1])
+    assert "samples" not in space.settings(seeds[1])
+    same = SqlPromptSpace(SearchParams(), samples=(4, 4))
+    assert same.samples == (4,) and same.fingerprint()["samples"] != space.fingerprint()["samples"]
