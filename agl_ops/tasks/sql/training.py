@@ -40,6 +40,29 @@ def sql_examples(tasks: Sequence[Mapping[str, Any]], render: Callable[[Mapping[s
     return [(render(t), str(t["query"]).strip().rstrip(";") + answer_suffix) for t in tasks]
 
 
+def warm_start_renderer(agent: LitSQLAgent, resources: Mapping[str, Any], pool: Sequence[Mapping[str, Any]],
+                        ws: Any, seed: int) -> Callable[[Mapping[str, Any]], str]:
+    """The write prompt of a warm-start example: the agent's own, and for a
+    ``ws.demo_share`` of the tasks (a stable pick by task) the same prompt with the
+    ``ws.demos`` train questions closest to it (other databases) as demonstrations."""
+    if ws.demo_share <= 0:
+        return lambda task: agent.write_prompt(task, resources)
+    import hashlib
+
+    from agl_ops.tasks.sql.agent import SETTINGS, demo_settings
+
+    values = dict(agent.settings(resources))
+    with_demos = {**resources, SETTINGS: demo_settings(pool, ws.demos, ws.demo_schema, **{
+        k: v for k, v in values.items() if k not in ("few_shot", "demo_schema", "demos", "demo_pool_id")})}
+
+    def render(task: Mapping[str, Any]) -> str:
+        key = f"{seed}:{task.get('id') or task['question']}".encode()
+        pick = int(hashlib.sha1(key).hexdigest()[:8], 16) / 16**8 < ws.demo_share
+        return agent.write_prompt(task, with_demos if pick else resources)
+
+    return render
+
+
 def warm_start_model_dir(cfg: Params) -> Path:
     """Where the merged warm-started model goes (GRPO's start with ``fresh_adapter``)."""
     ws = cfg.train.warm_start
@@ -140,7 +163,7 @@ def run_warm_start(cfg: Params, train: list[dict[str, Any]], resources: Mapping[
         return policy
     tasks = [x for x in train if not ws.difficulties or x.get("difficulty") in set(ws.difficulties)]
     agent = training_agent(cfg)
-    rows = sft_rows(sql_examples(tasks, lambda task: agent.write_prompt(task, resources)), policy.tokenizer,
+    rows = sft_rows(sql_examples(tasks, warm_start_renderer(agent, resources, train, ws, cfg.seed)), policy.tokenizer,
                     max_prompt_length=t.adapter.max_prompt_length, max_response_length=t.adapter.max_response_length)
     sinks = [LoggingSink(("warm_start/loss", "warm_start/lr", "warm_start/elapsed_s")),
              JsonlSink(run_dir / "metrics.jsonl"), CsvSink(run_dir / "metrics.csv")] + ([sink] if sink is not None else [])
