@@ -75,8 +75,15 @@ def _search(cfg: Params, optimizer: Any, sink: Any, baseline: Mapping[str, Any])
     po = cfg.prompt_opt  # demos come from the tasks the model learned from: train (never val or test)
     space = SqlPromptSpace(po.search, pool=tasks_from_params(cfg, "train"), prompts_dir=po.optimizer.prompts_dir,
                            constrained=(baseline["constrained"], not baseline["constrained"]),
-                           samples=(baseline["samples"], po.search.samples))
+                           samples=(baseline["samples"], po.search.samples), trained_demos=_trained_demos(cfg))
     return PromptSearch(po, space=space, optimizer=optimizer, sink=sink, seed=cfg.seed)
+
+
+def _trained_demos(cfg: Params) -> tuple[int, str] | None:
+    """The demos the shipped model was warm-started to read (count, schema style), if any."""
+    ws = cfg.train.warm_start
+    trained = cfg.train.method != "none" and ws.enabled and ws.demo_share > 0
+    return (ws.demos, ws.demo_schema) if trained else None
 
 
 # prompt_opt.algorithm -> the algorithm, built for the SQL agent (the last argument: the

@@ -109,3 +109,13 @@ def test_prompt_optimization_starts_from_the_prompts_and_decoding_the_model_trai
     write = resources["write_prompt"]
     assert isinstance(write, PromptTemplate) and write.template.startswith("Schema: {schema}")
     assert resources["check_prompt"].template == shipped["check_prompt"].template  # the rest: shipped
+
+
+def test_the_prompt_search_knows_the_demos_the_shipped_model_was_trained_with() -> None:
+    from agl_ops.config import load_params
+    from agl_ops.pipeline.optimize_stage import _trained_demos
+
+    assert _trained_demos(load_params(None)) is None  # demo_share 0: trained without demos
+    cfg = load_params(None, overrides=["train.warm_start.demo_share=0.5", "train.warm_start.demos=3"])
+    assert _trained_demos(cfg) == (3, "columns")
+    assert _trained_demos(load_params(None, overrides=["train.warm_start.demo_share=0.5", "train.method=none"])) is None

@@ -122,17 +122,19 @@ class SqlPromptSpace:
 
     def __init__(self, params: SearchParams | None = None, *, pool: Sequence[Mapping[str, Any]] = (),
                  prompts_dir: str | None = None, constrained: Sequence[bool] = (False, True),
-                 samples: Sequence[int] = (1,)) -> None:
+                 samples: Sequence[int] = (1,), trained_demos: tuple[int, str] | None = None) -> None:
         self.params = params or SearchParams()
         self.pool = [dict(r) for r in pool]
         self.prompts_dir = prompts_dir
         self.constrained = tuple(constrained)
         self.samples = tuple(dict.fromkeys(int(n) for n in samples)) or (1,)
+        # (count, schema style) of the demos the model was warm-started with (None: none)
+        self.trained_demos = trained_demos if trained_demos and self.pool else None
         self._demo_settings: dict[tuple[int, str], dict[str, Any]] = {}
 
     def fingerprint(self) -> dict[str, Any]:
         """The space itself (a changed space starts a fresh study)."""
-        return {"version": 5, "samples": self.samples, "layouts": LAYOUTS, "cues": ANSWER_CUES, "demo_schema": DEMO_SCHEMA_STYLES,
+        return {"version": 5, "samples": self.samples, "trained_demos": self.trained_demos, "layouts": LAYOUTS, "cues": ANSWER_CUES, "demo_schema": DEMO_SCHEMA_STYLES,
                 "schema": SCHEMA_VIEWS, "constrained": self.constrained, "few_shot": self.few_shot_counts(),
                 "pool": [r.get("id", r["question"]) for r in self.pool],
                 "instructions": task_prompt_file("instructions.txt", self.prompts_dir)}
@@ -158,14 +160,18 @@ class SqlPromptSpace:
         return {"instructions": instructions}
 
     def seed_trials(self, state: Mapping[str, Any]) -> list[dict[str, Any]]:
-        """One change at a time from the shipped prompt (voting over samples; constrained
-        decoding; the most demos), then a composed layout with demos and constraint: a
-        fine-tuned model knows the prompt it was trained on, so its own layout is tried
-        first."""
+        """One change at a time from the shipped prompt (the demos the model was trained
+        to read, if any; voting over samples; constrained decoding; the most demos), then a
+        composed layout with demos and constraint: a fine-tuned model knows the prompt it
+        was trained on, so its own layout is tried first."""
         constrained, demos = self.constrained[-1], self.few_shot_counts()[-1]
         shipped = {"layout": "shipped", "few_shot": 0, "demo_schema": "none", "constrained": self.constrained[0],
                    "samples": self.samples[0]}
-        trials = [{**shipped, "samples": self.samples[-1]}, {**shipped, "constrained": constrained},
+        trained = []
+        if self.trained_demos is not None:
+            k = min(self.trained_demos[0], demos)
+            trained = [{**shipped, "few_shot": k, "demo_schema": self.trained_demos[1]}] if k else []
+        trials = trained + [{**shipped, "samples": self.samples[-1]}, {**shipped, "constrained": constrained},
                   {**shipped, "few_shot": demos},
                   {**shipped, "layout": "composed", "instruction": 0, "cue": "sql_label", "schema": "rows",
                    "few_shot": demos, "constrained": constrained}]
