@@ -110,7 +110,7 @@ class WarmStartParams(Section):
     difficulties: list[str] | None = Field(None, description="Train only on tasks of these tiers (null: all)")
     output_dir: str | None = Field("models/sft", description="Also export the warm-started model here (merged HF dir) to evaluate it alone; null: do not (with fresh_adapter it goes to run_dir/warm_start_model)")
     fresh_adapter: bool = Field(True, description="GRPO trains a new LoRA adapter on the merged warm-started model, so its KL reference is the warm start (not the base) and the server serves that model; false: GRPO continues the warm-start adapter")
-    demo_share: float = Field(0.0, ge=0, le=1, description="Share of examples whose prompt shows retrieved demonstrations (tasks with a demo slot, e.g. SQL's {examples}: the train questions closest to this one, from other databases), so the model learns to use demos a prompt may show it; 0: none")
+    demo_share: float = Field(0.5, ge=0, le=1, description="Share of examples whose prompt shows retrieved demonstrations (tasks with a demo slot, e.g. SQL's {examples}: the train questions closest to this one, from other databases), so the model learns to use demos a prompt may show it; 0: none")
     demos: int = Field(2, ge=1, le=8, description="Demonstrations in such a prompt")
     demo_schema: str = Field("columns", description="How their schema is shown (SQL: none | columns | create)")
 

@@ -115,7 +115,7 @@ def test_the_prompt_search_knows_the_demos_the_shipped_model_was_trained_with() 
     from agl_ops.config import load_params
     from agl_ops.pipeline.optimize_stage import _trained_demos
 
-    assert _trained_demos(load_params(None)) is None  # demo_share 0: trained without demos
+    assert _trained_demos(load_params(None, overrides=["train.warm_start.demo_share=0"])) is None  # trained without
     cfg = load_params(None, overrides=["train.warm_start.demo_share=0.5", "train.warm_start.demos=3"])
     assert _trained_demos(cfg) == (3, "columns")
     assert _trained_demos(load_params(None, overrides=["train.warm_start.demo_share=0.5", "train.method=none"])) is None

@@ -19,7 +19,7 @@ def train(tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
 
 def test_without_demo_share_the_warm_start_trains_on_the_agents_own_prompt(train: list[dict]) -> None:
     agent, resources = LitSQLAgent(), default_resources("http://unused/v1", "m")
-    render = warm_start_renderer(agent, resources, train, WarmStartParams(), seed=0)
+    render = warm_start_renderer(agent, resources, train, WarmStartParams(demo_share=0), seed=0)
     assert all(render(t) == agent.write_prompt(t, resources) for t in train)
 
 
