@@ -61,6 +61,12 @@ def score_figure(result: PromptOptResult) -> Any:
     return fig
 
 
+def registry_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """A candidate's agent settings as the registry keeps them: without the demo pool
+    itself (thousands of train rows; ``demo_pool_id`` names it), JSON values only."""
+    return {k: v for k, v in settings.items() if k != "demos" and isinstance(v, (str, int, float, bool, type(None)))}
+
+
 def record_result(result: PromptOptResult, *, run_id: str, prompt_prefix: str, register: bool = True,
                   tags: Mapping[str, Any] | None = None) -> dict[str, int]:
     """Log the table, plot and result to the run; register the best prompt set (new
@@ -84,7 +90,7 @@ def record_result(result: PromptOptResult, *, run_id: str, prompt_prefix: str, r
         best.prompts, prompt_prefix, score=best.val_score, algorithm=result.algorithm, run_id=run_id,
         tags={"candidate": best.id, "improved": str(result.improved).lower(),
               "baseline_val": result.baseline.val_score, **(tags or {})},
-        alias="challenger")
+        alias="challenger", settings=registry_settings(best.settings))
     tracking.client().set_tag(run_id, "agl.prompt_versions", tracking.prompt_set_tag(versions))
     logger.info("registered prompt set %s: %s", prompt_prefix, versions)
     return versions

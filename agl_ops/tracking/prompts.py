@@ -25,7 +25,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agl_ops.tracking.backend import disable_telemetry
-from agl_ops.types import PromptTemplate
+from agl_ops.types import SETTINGS_RESOURCE, PromptTemplate
+
+SETTINGS_KEY = SETTINGS_RESOURCE  # where a version's agent settings sit in its model config's extra_params
 
 __all__ = [
     "PromptConversionError",
@@ -123,6 +125,7 @@ class RegisteredPrompt:
     template: PromptTemplate
     tags: dict[str, str] = field(default_factory=dict)
     aliases: tuple[str, ...] = ()
+    settings: dict[str, Any] = field(default_factory=dict)  # the agent settings the prompt was chosen with
 
     @property
     def uri(self) -> str:
@@ -135,8 +138,14 @@ def _from_mlflow(pv: Any) -> RegisteredPrompt:
     tags = {k: v for k, v in (pv.tags or {}).items() if not k.startswith("mlflow.") and not k.startswith("_mlflow")}
     return RegisteredPrompt(
         name=pv.name, version=int(pv.version), template=PromptTemplate(template=from_mlflow_template(pv.template)),
-        tags=tags, aliases=tuple(getattr(pv, "aliases", None) or ()),
+        tags=tags, aliases=tuple(getattr(pv, "aliases", None) or ()), settings=_settings_of(pv),
     )
+
+
+def _settings_of(pv: Any) -> dict[str, Any]:
+    config = getattr(pv, "model_config", None) or {}
+    extra = config.get("extra_params") if isinstance(config, Mapping) else getattr(config, "extra_params", None)
+    return dict((extra or {}).get(SETTINGS_KEY) or {})
 
 
 def _template_text(prompt: PromptTemplate | str) -> str:
@@ -161,16 +170,20 @@ def register_prompt(
     commit_message: str | None = None,
     alias: str | None = None,
     reuse_identical: bool = True,
+    settings: Mapping[str, Any] | None = None,
 ) -> int:
     """Register ``prompt`` as a new version of ``name`` (tags: score, algorithm, run id)
-    and point ``alias`` at it. With ``reuse_identical``, a template equal to the latest
-    version's is not registered again: that version is returned (and aliased)."""
+    and point ``alias`` at it. ``settings``: the agent settings it goes with (JSON values,
+    kept in the version's model config: a prompt chosen with 2 demos per question is not
+    the same prompt without them). With ``reuse_identical``, a template and settings equal
+    to the latest version's are not registered again: that version is returned (and aliased)."""
     disable_telemetry()
     import mlflow
 
     converted = to_mlflow_template(_template_text(prompt))
     latest = _latest(name) if reuse_identical else None
-    if latest is not None and latest.template == converted:
+    settings = dict(settings or {})
+    if latest is not None and latest.template == converted and _settings_of(latest) == settings:
         version = int(latest.version)
         logger.info("prompt %s unchanged: reusing version %d", name, version)
     else:
@@ -178,6 +191,7 @@ def register_prompt(
         pv = mlflow.genai.register_prompt(
             name=name, template=converted, commit_message=commit_message,
             tags={k: str(v) for k, v in all_tags.items() if v is not None},
+            model_config={"extra_params": {SETTINGS_KEY: settings}} if settings else None,
         )
         version = int(pv.version)
     if alias:
@@ -213,6 +227,7 @@ def register_prompt_set(
     run_id: str | None = None,
     tags: Mapping[str, Any] | None = None,
     alias: str | None = "challenger",
+    settings: Mapping[str, Any] | None = None,
 ) -> dict[str, int]:
     """Register every role of a prompt set (unchanged roles keep their version) and
     move ``alias`` on all of them. Returns ``{role: version}``. Every template is
@@ -224,7 +239,8 @@ def register_prompt_set(
             raise PromptConversionError(f"prompt {role!r}: {exc}") from None
     return {
         role: register_prompt(prompt_name(prefix, role), prompt, score=score, algorithm=algorithm, run_id=run_id,
-                              tags={"prompt_set": prefix, "role": role, **(tags or {})}, alias=alias)
+                              tags={"prompt_set": prefix, "role": role, **(tags or {})}, alias=alias,
+                              settings=settings)
         for role, prompt in prompts.items()
     }
 

@@ -119,3 +119,21 @@ def test_prompt_set_registers_changed_roles_only(tracking, unique):
     with pytest.raises(PromptConversionError, match="'check'"):
         register_prompt_set({"write": "ok {q}", "check": "{x!r}"}, prefix)
     assert prompt_set_versions(prefix, "latest") == v2  # the failed set registered nothing
+
+
+def test_the_same_template_chosen_with_other_agent_settings_is_a_new_version(tracking, unique):
+    """A winner that differs from the baseline only by its settings (2 demos per
+    question) is registered as a version of its own, and its settings come back."""
+    from agl_ops.algorithms.prompt_records import registry_settings
+
+    prefix = f"text2sql-{unique}"
+    template = {"write": "Write SQL for {question}"}
+    base = register_prompt_set(template, prefix, alias="champion")
+    winner = registry_settings({"few_shot": 2, "demo_schema": "columns", "demo_pool_id": "ab12",
+                                "demos": [{"question": "q", "query": "SELECT 1"}]})
+    assert winner == {"few_shot": 2, "demo_schema": "columns", "demo_pool_id": "ab12"}
+    new = register_prompt_set(template, prefix, alias="challenger", settings=winner)
+    assert base == {"write": 1} and new == {"write": 2}
+    got = load_prompt(f"{prefix}-write", "challenger")
+    assert got.settings == winner and load_prompt(f"{prefix}-write", "champion").settings == {}
+    assert register_prompt_set(template, prefix, settings=winner) == {"write": 2}  # same again: reused
