@@ -54,9 +54,13 @@ def _uniforms(rows: list[int], generators: list[torch.Generator | None]) -> torc
 
 
 def _inverse_cdf(weights: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
-    """Index drawn from each row of unnormalised ``weights`` with uniforms ``u``."""
-    cum = weights.cumsum(-1)
-    target = (u * cum[:, -1])[:, None]
+    """Index drawn from each row of unnormalised ``weights`` with uniforms ``u``.
+
+    The running sum is float64: in float32 its rounding depends on how many rows are
+    summed together, enough over a 49k vocabulary to move a draw to the neighbouring
+    token, so a row would sample differently with or without company in the batch."""
+    cum = weights.double().cumsum(-1)
+    target = (u.double() * cum[:, -1])[:, None]
     # right: the first index whose cumulative weight EXCEEDS the target, so a zero-weight
     # token (a masked one) is never drawn, not even with u == 0
     return torch.searchsorted(cum, target, right=True).flatten().clamp_(max=weights.shape[-1] - 1)
