@@ -134,7 +134,8 @@ class SqlPromptSpace:
 
     def fingerprint(self) -> dict[str, Any]:
         """The space itself (a changed space starts a fresh study)."""
-        return {"version": 5, "samples": self.samples, "trained_demos": self.trained_demos, "layouts": LAYOUTS, "cues": ANSWER_CUES, "demo_schema": DEMO_SCHEMA_STYLES,
+        return {"version": 5, "samples": self.samples, "trained_demos": self.trained_demos,
+                "layouts": LAYOUTS, "cues": ANSWER_CUES, "demo_schema": DEMO_SCHEMA_STYLES,
                 "schema": SCHEMA_VIEWS, "constrained": self.constrained, "few_shot": self.few_shot_counts(),
                 "pool": [r.get("id", r["question"]) for r in self.pool],
                 "instructions": task_prompt_file("instructions.txt", self.prompts_dir)}

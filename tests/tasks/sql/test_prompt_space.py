@@ -89,7 +89,8 @@ def test_voting_over_samples_is_tried_first_and_only_set_when_it_is_not_the_base
 def test_the_demos_a_model_was_trained_to_read_are_the_first_seed(rows: dict) -> None:
     space = SqlPromptSpace(SearchParams(max_demos=3), pool=rows["train"], trained_demos=(2, "columns"))
     first = space.seed_trials({"instructions": ["Write SQL."]})[0]
-    assert (first["layout"], first["few_shot"], first["demo_schema"], first["constrained"]) == ("shipped", 2, "columns", False)
+    picked = (first["layout"], first["few_shot"], first["demo_schema"], first["constrained"])
+    assert picked == ("shipped", 2, "columns", False)
     settings = space.settings(first)
     assert settings["few_shot"] == 2 and settings["demo_schema"] == "columns"
     assert SqlPromptSpace(SearchParams(), trained_demos=(2, "columns")).trained_demos is None  # no pool, no demos
