@@ -19,7 +19,7 @@ from typing import Any
 
 from agl_ops.tasks.sql.execution import ExecLimits, ExecResult, execute_sql
 
-__all__ = ["results_match", "has_top_level_order_by", "execution_reward", "normalize_value"]
+__all__ = ["results_match", "has_top_level_order_by", "execution_reward", "normalize_value", "normalize_rows"]
 
 _STRING_OR_COMMENT = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|`[^`]*`|\[[^\]]*\]|--[^\n]*|/\*.*?\*/", re.S)
 _MAX_PERMUTATIONS = 5040
@@ -40,7 +40,8 @@ def normalize_value(value: Any) -> Any:
     return value
 
 
-def _normalize(rows: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
+def normalize_rows(rows: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
+    """Rows with every value as the comparison sees it (:func:`normalize_value`)."""
     return [tuple(normalize_value(v) for v in row) for row in rows]
 
 
@@ -66,7 +67,7 @@ def _rows_equal(pred: list[tuple[Any, ...]], gold: list[tuple[Any, ...]], ordere
 
 def results_match(pred_rows: Sequence[Sequence[Any]], gold_rows: Sequence[Sequence[Any]], *, ordered: bool = False) -> bool:
     """Compare two results; see the module docstring for the rules."""
-    pred, gold = _normalize(pred_rows), _normalize(gold_rows)
+    pred, gold = normalize_rows(pred_rows), normalize_rows(gold_rows)
     if len(pred) != len(gold):
         return False
     if not gold:

@@ -50,10 +50,10 @@ def warm_start_renderer(agent: LitSQLAgent, resources: Mapping[str, Any], pool: 
     import hashlib
 
     from agl_ops.tasks.sql.agent import SETTINGS, demo_settings
+    from agl_ops.types import Settings
 
-    values = dict(agent.settings(resources))
-    with_demos = {**resources, SETTINGS: demo_settings(pool, ws.demos, ws.demo_schema, **{
-        k: v for k, v in values.items() if k not in ("few_shot", "demo_schema", "demos", "demo_pool_id")})}
+    demos = demo_settings(pool, ws.demos, ws.demo_schema).values  # over the prompt set's own settings
+    with_demos = {**resources, SETTINGS: Settings(values={**agent.settings(resources), **demos})}
 
     def render(task: Mapping[str, Any]) -> str:
         key = f"{seed}:{task.get('id') or task['question']}".encode()

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from agl_ops.tasks.sql.execution import ExecLimits, ExecResult, execute_sql
-from agl_ops.tasks.sql.reward import normalize_value
+from agl_ops.tasks.sql.reward import normalize_rows
 
 __all__ = ["Vote", "result_key", "vote_by_execution"]
 
@@ -33,7 +33,7 @@ class Vote:
 def result_key(result: ExecResult) -> tuple[str, ...]:
     """Equal for results with the same rows in any order (values normalized as the
     reward compares them: 3 and 3.0 are one value)."""
-    return tuple(sorted(repr(tuple(normalize_value(v) for v in row)) for row in result.rows))
+    return tuple(sorted(repr(row) for row in normalize_rows(result.rows)))
 
 
 def vote_by_execution(db_path: str, queries: Sequence[str], limits: ExecLimits | None = None) -> Vote:
